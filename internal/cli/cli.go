@@ -1,0 +1,185 @@
+// Package cli is mlw's command tree: flags in, services called, results rendered
+// as tables for people or JSON for programs.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"mlw.dev/internal/mlw"
+)
+
+// Exit statuses.
+const (
+	ExitOK    = 0 // success
+	ExitError = 1 // the command failed, or a check it ran failed
+	ExitUsage = 2 // the command line is wrong
+)
+
+// App carries what commands need from the outside world, so that tests can run
+// the real command tree in-process.
+type App struct {
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Dir is the working directory commands resolve relative paths against.
+	Dir string
+
+	projectDir string // --project
+}
+
+// NewApp returns an App wired to the process: stdout, stderr, the environment,
+// the clock and the working directory.
+func NewApp() *App {
+	wd, _ := os.Getwd()
+	return &App{
+		Out:    os.Stdout,
+		Err:    os.Stderr,
+		Getenv: os.Getenv,
+		Now:    time.Now,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Dir:    wd,
+	}
+}
+
+// Main runs mlw with args and returns the process exit status.
+func Main(ctx context.Context, app *App, args []string) int {
+	root := app.Command()
+	root.SetArgs(args)
+	root.SetOut(app.Out)
+	root.SetErr(app.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	fmt.Fprintf(app.Err, "mlw: %s\n", err.Error())
+	if hint := mlw.ErrorHint(err); hint != "" {
+		fmt.Fprintf(app.Err, "Try: %s\n", hint)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// exitError ends a command with a status after it has printed its own output
+// (a failed lint or check is a result, not an error message).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError marks a wrong command line.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(hint, format string, args ...any) error {
+	return &usageError{err: mlw.Errorf(mlw.EINVALID, format, args...).WithHint("%s", hint)}
+}
+
+// Command groups, in lifecycle order.
+var groups = []*cobra.Group{
+	{ID: "define", Title: "1. Problem definition:"},
+	{ID: "data", Title: "2. Data:"},
+	{ID: "develop", Title: "3. Model development:"},
+	{ID: "evaluate", Title: "4. Evaluation and registry:"},
+	{ID: "deploy", Title: "5. Deployment:"},
+	{ID: "monitor", Title: "6. Monitoring and maintenance:"},
+	{ID: "govern", Title: "Governance, throughout:"},
+	{ID: "start", Title: "Getting started:"},
+}
+
+// Command builds the root command.
+func (app *App) Command() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mlw",
+		Short: "mlw carries a tabular machine-learning project through its whole lifecycle",
+		Long: `mlw carries a tabular machine-learning project through its whole lifecycle:
+problem definition, data, model development, evaluation, deployment and
+monitoring, with experiment tracking, a model registry, lineage and an audit
+trail throughout. A project is a directory with mlw.yaml (the ML Project
+Canvas and the project's configuration) and .mlw/ (the store and artifacts).
+
+Start with 'mlw quickstart' to see the whole lifecycle on a bundled dataset,
+or 'mlw init --name NAME' to begin a project of your own.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVarP(&app.projectDir, "project", "C", "", "project directory (default: the nearest directory with mlw.yaml, from the working directory up; env MLW_PROJECT)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{err: mlw.Errorf(mlw.EINVALID, "%s", err.Error()).WithHint("mlw %s --help", strings.TrimPrefix(c.CommandPath(), "mlw "))}
+	})
+	root.AddGroup(groups...)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+	add("define", app.initCommand(), app.canvasCommand(), app.proposalCommand())
+	add("data", planned("data", "Dataset versions, profiles, validation, cleaning and leakage-safe splits", 3))
+	add("develop",
+		planned("train", "Train a baseline or a model on a split and log the run", 4),
+		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),
+		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
+		planned("runs", "List, show, compare and delete runs", 4),
+		planned("predict", "Batch predictions from a model bundle, version or run", 4))
+	add("evaluate",
+		planned("evaluate", "Evaluate a run on validation or test: baseline lift, segments, calibration, errors", 6),
+		planned("model", "Register model versions and move aliases such as champion", 6),
+		planned("check", "Run the pre-production gate on a model version", 6),
+		planned("report", "Write the evaluation report of a model version", 6))
+	add("deploy",
+		planned("serve", "Serve every deployed endpoint over HTTP", 7),
+		planned("deploy", "Deploy a model version with a direct, shadow, A/B, canary or blue-green strategy", 7),
+		planned("rollback", "Switch an endpoint back to its previous version", 7),
+		planned("promote", "Promote an endpoint's candidate version", 7))
+	add("monitor",
+		planned("monitor", "Latency, errors, data and prediction drift, online metrics of an endpoint", 8),
+		planned("feedback", "Send ground-truth labels for logged predictions", 8),
+		planned("retrain", "Run the retraining workflow when the policy says so", 8))
+	add("govern", planned("lineage", "Walk from a model version back to its data, or from data to models", 6),
+		app.auditCommand(), app.statusCommand())
+	add("start", app.quickstartCommand())
+	root.SetHelpCommandGroupID("start")
+	root.SetCompletionCommandGroupID("start")
+	return root
+}
+
+// planned is a command of a later lifecycle stage that is not built yet: it is
+// listed so that the help reads as the lifecycle, and says so when run.
+func planned(name, short string, issue int) *cobra.Command {
+	return &cobra.Command{
+		Use:                name,
+		Short:              short + " [planned]",
+		DisableFlagParsing: true,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return mlw.Errorf(mlw.EINVALID, "mlw %s is planned and not built yet (issue #%d)", name, issue).
+				WithHint("mlw status shows what the project can do today")
+		},
+	}
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"mlw.dev/internal/project"
+	"mlw.dev/internal/report"
+	"mlw.dev/internal/store"
+)
+
+func (app *App) proposalCommand() *cobra.Command {
+	var format, out string
+	c := &cobra.Command{
+		Use:   "proposal",
+		Short: "Render the ML Project Proposal from the canvas and the evidence measured so far",
+		Long: `Render the ML Project Proposal: problem statement, ML formulation, data
+requirements, success metrics, constraints, timeline and resources, risks and
+mitigation, from the canvas in mlw.yaml; and the evidence the lifecycle has
+recorded (datasets, baseline and best model, gate status), or what to run to
+get it. Fields the canvas leaves empty show as "(not stated)".
+
+Markdown goes to standard output unless -o is given. HTML is one
+self-contained file that reads well in a browser, offline.`,
+		Example: "  mlw proposal\n  mlw proposal -o proposal.html",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format == "" {
+				format = "md"
+				if ext := strings.ToLower(filepath.Ext(out)); ext == ".html" || ext == ".htm" {
+					format = "html"
+				}
+			}
+			if format != "md" && format != "html" {
+				return usagef("mlw proposal --format md|html", "--format %q: want md or html", format)
+			}
+			e, err := app.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			p, err := app.buildProposal(c, e)
+			if err != nil {
+				return err
+			}
+			var b []byte
+			if format == "html" {
+				b, err = p.HTML()
+			} else {
+				b, err = p.Markdown()
+			}
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				_, err = app.Out.Write(b)
+				return err
+			}
+			return writeFile(app.abs(out), b)
+		},
+	}
+	c.Flags().StringVar(&format, "format", "", "md or html (default: from the -o extension, else md)")
+	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	return c
+}
+
+// buildProposal gathers the canvas and the evidence recorded in the store.
+func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error) {
+	cfg := &e.proj.Config
+	p := &report.Proposal{
+		Project:   cfg.Name,
+		Task:      cfg.Task,
+		Generated: app.Now(),
+		Canvas:    cfg.Canvas,
+		Data:      cfg.Data,
+		Lint:      project.Lint(cfg, e.proj.Source, metricLookup),
+	}
+	sets, err := e.store.ListDatasets(c.Context(), &store.ListDatasetsParams{})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range sets {
+		v, err := e.store.GetDatasetVersion(c.Context(), &store.GetDatasetVersionParams{Dataset: d.Name})
+		if err != nil {
+			return nil, err
+		}
+		p.Datasets = append(p.Datasets, report.DatasetEvidence{
+			Ref:     v.Ref().String(),
+			Rows:    v.Rows,
+			Columns: schemaColumns(v.Schema),
+			Target:  v.Roles.Target,
+		})
+	}
+	return p, nil
+}

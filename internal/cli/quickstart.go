@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"mlw.dev/internal/artifact"
+	"mlw.dev/internal/lifecycle"
+	"mlw.dev/internal/project"
+	"mlw.dev/internal/quickstart"
+)
+
+func (app *App) quickstartCommand() *cobra.Command {
+	var (
+		rows int
+		seed uint64
+	)
+	c := &cobra.Command{
+		Use:   "quickstart [DIR]",
+		Short: "Run the whole lifecycle on a bundled customer-support dataset",
+		Long: `Create a project in DIR (default: mlw-quickstart) from a bundled example: a
+ticket-deflection project for an e-commerce support team, with a filled-in
+canvas and a generated dataset of support tickets (ticket text length,
+category, channel, customer tenure, order value, region, creation time, and
+whether the ticket was resolved without an agent), with realistic missing
+values, a weaker region and a time trend. Then run every lifecycle stage mlw
+has on it, printing what each one found, and finish with 'mlw status'.
+
+Afterwards, cd into DIR and use any mlw command on the project.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir := app.abs("mlw-quickstart")
+			if len(args) == 1 {
+				dir = app.abs(args[0])
+			}
+			if rows < 100 {
+				return usagef("mlw quickstart --rows 6000", "--rows %d: want at least 100", rows)
+			}
+			out := app.Out
+			fmt.Fprintf(out, "mlw quickstart: a ticket-deflection project in %s\n\n", dir)
+
+			// 1. Problem definition.
+			fmt.Fprintln(out, "1. Problem definition")
+			if err := app.createProject(c, dir, []byte(quickstart.ProjectYAML), "project.quickstart", "quickstart example project"); err != nil {
+				return err
+			}
+			app.projectDir = dir
+			e, err := app.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			lint := project.Lint(&e.proj.Config, e.proj.Source, metricLookup)
+			fmt.Fprintf(out, "   wrote %s: the ML Project Canvas, filled in\n", project.FileName)
+			fmt.Fprintf(out, "   canvas lint: %d error(s), %d warning(s)\n", lint.Errors, lint.Warnings)
+			p, err := app.buildProposal(c, e)
+			if err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				name   string
+				render func() ([]byte, error)
+			}{{"proposal.md", p.Markdown}, {"proposal.html", p.HTML}} {
+				b, err := f.render()
+				if err != nil {
+					return err
+				}
+				if err := writeFile(filepath.Join(dir, f.name), b); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(out, "   wrote proposal.md and proposal.html: the ML Project Proposal")
+
+			// 2. Data.
+			fmt.Fprintln(out, "\n2. Data")
+			tickets := quickstart.Generate(rows, seed)
+			dataPath := filepath.Join(dir, "data", "support_tickets.csv")
+			if err := os.MkdirAll(filepath.Dir(dataPath), 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", filepath.Dir(dataPath), err)
+			}
+			if err := artifact.WriteFileAtomic(dataPath, func(w io.Writer) error { return quickstart.WriteCSV(w, tickets) }); err != nil {
+				return err
+			}
+			resolved := 0
+			for _, t := range tickets {
+				if t.Resolved {
+					resolved++
+				}
+			}
+			fmt.Fprintf(out, "   wrote data/support_tickets.csv: %d tickets, %.1f%% resolved without an agent\n", len(tickets), 100*float64(resolved)/float64(len(tickets)))
+			fmt.Fprintln(out, "   (the data, training, evaluation, deployment and monitoring stages are not built yet; mlw status lists them)")
+
+			// Where the project stands.
+			fmt.Fprintln(out)
+			facts, err := gatherFacts(c.Context(), e)
+			if err != nil {
+				return err
+			}
+			app.printStatus(e.proj.Config.Name, lifecycle.Assess(*facts))
+			fmt.Fprintf(out, "\nThe project is in %s: cd there and run 'mlw status', 'mlw canvas lint' or 'mlw audit'.\n", dir)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&rows, "rows", 6000, "tickets to generate")
+	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated data")
+	return c
+}
+
+// writeFile writes b to path atomically.
+func writeFile(path string, b []byte) error {
+	return artifact.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
