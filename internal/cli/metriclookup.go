@@ -1,19 +1,19 @@
 package cli
 
 import (
-	"math"
-
 	"mlw.dev/internal/project"
+	"mlw.dev/metrics"
 )
 
-// metricLookup tells the canvas linter about metric names.
-// TODO(metrics): replace the table with metrics.Lookup once the package lands.
+// metricLookup tells the canvas linter about metric names, from the metrics registry.
 func metricLookup(name string) (project.MetricInfo, bool) {
-	inf := math.Inf(1)
-	table := map[string]project.MetricInfo{
-		"accuracy": {Task: project.Classification, Min: 0, Max: 1, HigherIsBetter: true},
+	m, ok := metrics.Lookup(name)
+	if !ok {
+		return project.MetricInfo{}, false
 	}
-	_ = inf
-	m, ok := table[name]
-	return m, ok
+	task := project.Classification
+	if m.Task == metrics.Regression {
+		task = project.Regression
+	}
+	return project.MetricInfo{Task: task, Min: m.Min, Max: m.Max, HigherIsBetter: m.HigherIsBetter}, true
 }
