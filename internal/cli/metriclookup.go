@@ -5,8 +5,17 @@ import (
 	"mlw.dev/metrics"
 )
 
-// metricLookup tells the canvas linter about metric names, from the metrics registry.
-func metricLookup(name string) (project.MetricInfo, bool) {
+// metricCatalog tells the canvas linter about metric names, from the metrics registry.
+type metricCatalog struct{}
+
+// metricLookup is the catalog the commands lint with.
+var metricLookup metricCatalog
+
+// Names lists every metric mlw computes.
+func (metricCatalog) Names() []string { return metrics.Names() }
+
+// Lookup describes a metric for the linter.
+func (metricCatalog) Lookup(name string) (project.MetricInfo, bool) {
 	m, ok := metrics.Lookup(name)
 	if !ok {
 		return project.MetricInfo{}, false

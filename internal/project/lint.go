@@ -32,8 +32,13 @@ type MetricInfo struct {
 	HigherIsBetter bool
 }
 
-// MetricLookup answers whether a metric name is known, and what it is.
-type MetricLookup func(name string) (MetricInfo, bool)
+// MetricCatalog knows the metric names mlw computes.
+type MetricCatalog interface {
+	// Lookup answers whether a metric name is known, and what it is.
+	Lookup(name string) (MetricInfo, bool)
+	// Names lists every known name.
+	Names() []string
+}
 
 // LintResult is the outcome of Lint.
 type LintResult struct {
@@ -50,7 +55,7 @@ var placeholder = regexp.MustCompile(`(?i)^\s*(todo|tbd|tba|fixme|xxx+|\.\.\.+|â
 
 type linter struct {
 	src      []byte
-	lookup   MetricLookup
+	metrics  MetricCatalog
 	task     string
 	findings []Finding
 }
@@ -80,8 +85,8 @@ func (l *linter) text(field, value, why string) {
 // Lint checks the canvas and the project configuration: empty or placeholder
 // fields (warnings), and unknown metric names, impossible thresholds and
 // contradictions (errors). src is the file's text, used to report line numbers.
-func Lint(cfg *Config, src []byte, lookup MetricLookup) *LintResult {
-	l := &linter{src: src, lookup: lookup, task: cfg.Task}
+func Lint(cfg *Config, src []byte, metrics MetricCatalog) *LintResult {
+	l := &linter{src: src, metrics: metrics, task: cfg.Task}
 	c := &cfg.Canvas
 
 	switch cfg.Task {
@@ -212,7 +217,7 @@ func Lint(cfg *Config, src []byte, lookup MetricLookup) *LintResult {
 	}
 	if r.OnDegradation != nil {
 		if l.metricName("retrain.on_degradation.metric", r.OnDegradation.Metric) {
-			info, _ := l.lookup(r.OnDegradation.Metric)
+			info, _ := l.metrics.Lookup(r.OnDegradation.Metric)
 			if r.OnDegradation.Below < info.Min || r.OnDegradation.Below > info.Max {
 				l.add(SevError, "retrain.on_degradation.below", "retrain.on_degradation.below %g is outside the range of %s [%g, %g]", r.OnDegradation.Below, r.OnDegradation.Metric, info.Min, info.Max)
 			}
@@ -247,7 +252,7 @@ func (l *linter) metricName(field, name string) bool {
 		l.add(SevError, field, "%s is empty: name a metric", field)
 		return false
 	}
-	info, ok := l.lookup(name)
+	info, ok := l.metrics.Lookup(name)
 	if !ok {
 		l.add(SevError, field, "%s %q is not a metric mlw knows%s", field, name, l.suggest(name))
 		return false
@@ -263,7 +268,7 @@ func (l *linter) metricTarget(field string, m MetricTarget) {
 	if !l.metricName(field+".metric", m.Metric) {
 		return
 	}
-	info, _ := l.lookup(m.Metric)
+	info, _ := l.metrics.Lookup(m.Metric)
 	if m.Min == nil && m.Max == nil {
 		l.add(SevError, field, "%s (%s) has no threshold: give min or max", field, m.Metric)
 		return
@@ -292,10 +297,7 @@ func (l *linter) metricTarget(field string, m MetricTarget) {
 // suggest returns ` (did you mean "x"?)` for the closest known name, if close.
 func (l *linter) suggest(name string) string {
 	best, bestD := "", 3
-	for _, cand := range knownMetricNames {
-		if _, ok := l.lookup(cand); !ok {
-			continue
-		}
+	for _, cand := range l.metrics.Names() {
 		if d := editDistance(strings.ToLower(name), cand); d < bestD {
 			best, bestD = cand, d
 		}
@@ -304,13 +306,6 @@ func (l *linter) suggest(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// knownMetricNames are the candidates for suggestions.
-var knownMetricNames = []string{
-	"accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro", "f1_weighted",
-	"roc_auc", "average_precision", "log_loss", "brier", "ece", "mcc", "specificity",
-	"mae", "mse", "rmse", "r2", "mape", "median_ae", "explained_variance", "max_error",
 }
 
 func editDistance(a, b string) int {

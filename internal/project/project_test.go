@@ -12,8 +12,16 @@ import (
 	"mlw.dev/internal/mlw"
 )
 
-// testLookup knows a few metrics, as metrics.Lookup would.
-func testLookup(name string) (MetricInfo, bool) {
+// testCatalog knows a few metrics, as the metrics registry would.
+type testCatalog struct{}
+
+var testLookup testCatalog
+
+func (testCatalog) Names() []string {
+	return []string{"accuracy", "precision", "recall", "roc_auc", "log_loss", "rmse", "r2"}
+}
+
+func (testCatalog) Lookup(name string) (MetricInfo, bool) {
 	inf := math.Inf(1)
 	m, ok := map[string]MetricInfo{
 		"accuracy":  {Classification, 0, 1, true},
