@@ -108,6 +108,7 @@ var groups = []*cobra.Group{
 
 // Command builds the root command.
 func (app *App) Command() *cobra.Command {
+	cobra.EnableCommandSorting = false // list commands in lifecycle order
 	root := &cobra.Command{
 		Use:   "mlw",
 		Short: "mlw carries a tabular machine-learning project through its whole lifecycle",

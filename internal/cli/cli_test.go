@@ -34,13 +34,15 @@ func run(t testing.TB, dir string, env map[string]string, args ...string) result
 			}
 			return ""
 		},
-		Now:    func() time.Time { return time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC) },
+		Now:    testNow,
 		Logger: nil,
 		Dir:    dir,
 	}
 	code := Main(context.Background(), app, args)
 	return result{code, out.String(), errb.String()}
 }
+
+func testNow() time.Time { return time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC) }
 
 // initProject creates a project in a fresh directory and returns it.
 func initProject(t testing.TB) string {
