@@ -38,9 +38,9 @@ var (
 	categoryEffect = map[string]float64{"shipping": 1.1, "billing": -0.4, "returns": 0.5, "technical": -1.3, "account": 0.3, "marketing": 0.9}
 	channels       = []string{"chat", "email", "web_form", "phone"}
 	channelEffect  = map[string]float64{"chat": 0.5, "email": 0, "web_form": 0.3, "phone": -1.2}
-	regions        = []string{"NA", "EU", "APAC", "LATAM"}
+	regions        = []string{"US", "EU", "APAC", "LATAM"}
 	regionWeight   = []float64{0.42, 0.30, 0.16, 0.12}
-	regionEffect   = map[string]float64{"NA": 0.1, "EU": 0, "APAC": -0.7, "LATAM": -0.1}
+	regionEffect   = map[string]float64{"US": 0.1, "EU": 0, "APAC": -0.7, "LATAM": -0.1}
 )
 
 // Start is the first day of the generated year of tickets.
