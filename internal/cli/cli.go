@@ -135,7 +135,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		}
 	}
 	add("define", app.initCommand(), app.canvasCommand(), app.proposalCommand())
-	add("data", planned("data", "Dataset versions, profiles, validation, cleaning and leakage-safe splits", 3))
+	add("data", app.dataCommand())
 	add("develop",
 		planned("train", "Train a baseline or a model on a split and log the run", 4),
 		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),

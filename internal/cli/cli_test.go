@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"mlw.dev/internal/testutil"
 )
 
 // result is what one mlw invocation produced.
@@ -41,6 +43,9 @@ func run(t testing.TB, dir string, env map[string]string, args ...string) result
 	code := Main(context.Background(), app, args)
 	return result{code, out.String(), errb.String()}
 }
+
+// testRoot is the module's root directory.
+func testRoot(t testing.TB) string { return testutil.Root(t) }
 
 func testNow() time.Time { return time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC) }
 

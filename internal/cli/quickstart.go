@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"mlw.dev/internal/artifact"
+	"mlw.dev/internal/dataset"
 	"mlw.dev/internal/lifecycle"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/quickstart"
@@ -92,7 +93,14 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				}
 			}
 			fmt.Fprintf(out, "   wrote data/support_tickets.csv: %d tickets, %.1f%% resolved without an agent\n", len(tickets), 100*float64(resolved)/float64(len(tickets)))
-			fmt.Fprintln(out, "   (the data, training, evaluation, deployment and monitoring stages are not built yet; mlw status lists them)")
+			added, err := e.datasets().Add(c.Context(), dataset.AddParams{
+				Name: "tickets", Path: dataPath, Defaults: e.proj.Config.Data.Roles, Reason: "quickstart data",
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "   mlw data add tickets: %s, %d rows, sha256 %s…\n", added.Version.Ref(), added.Version.Rows, added.Version.Hash[:12])
+			fmt.Fprintln(out, "   (training, evaluation, deployment and monitoring are not built yet; mlw status lists them)")
 
 			// Where the project stands.
 			fmt.Fprintln(out)
