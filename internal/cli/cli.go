@@ -140,7 +140,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		planned("train", "Train a baseline or a model on a split and log the run", 4),
 		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),
 		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
-		planned("runs", "List, show, compare and delete runs", 4),
+		app.runsCommand(),
 		planned("predict", "Batch predictions from a model bundle, version or run", 4))
 	add("evaluate",
 		planned("evaluate", "Evaluate a run on validation or test: baseline lift, segments, calibration, errors", 6),
