@@ -31,7 +31,8 @@ versions, profile them, and split them for training without leakage.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
-	c.AddCommand(app.dataAddCommand(), app.dataListCommand(), app.dataShowCommand())
+	c.AddCommand(app.dataAddCommand(), app.dataListCommand(), app.dataShowCommand(),
+		app.dataValidateCommand(), app.dataExpectCommand())
 	return c
 }
 

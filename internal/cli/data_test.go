@@ -100,3 +100,50 @@ func TestDataAddErrors(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &evs))
 	require.Len(t, evs, 1, "only project.init")
 }
+
+func TestDataExpectAndValidate(t *testing.T) {
+	t.Parallel()
+	dir := initProject(t)
+	src := filepath.Join(testRoot(t), "testdata", "datasets", "iris.csv")
+	require.Equal(t, 0, run(t, dir, nil, "data", "add", "iris", src, "--target", "target").code)
+
+	r := run(t, dir, nil, "data", "validate", "iris")
+	require.Equal(t, ExitError, r.code)
+	require.Contains(t, r.stderr, "no data.expectations")
+	require.Contains(t, r.stderr, "Try: mlw data expect iris")
+
+	r = run(t, dir, nil, "data", "expect", "iris@1")
+	require.Equal(t, 0, r.code, r.stderr)
+	cfg, err := os.ReadFile(filepath.Join(dir, "mlw.yaml"))
+	require.NoError(t, err)
+	require.Contains(t, string(cfg), "expectations:")
+	require.Contains(t, string(cfg), "# the column to predict", "comments kept")
+
+	r = run(t, dir, nil, "data", "validate", "iris")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	require.Contains(t, r.stdout, "iris@1 meets all")
+
+	// A version with an impossible petal length and a new class fails.
+	b, err := os.ReadFile(src)
+	require.NoError(t, err)
+	bad := filepath.Join(t.TempDir(), "iris_bad.csv")
+	require.NoError(t, os.WriteFile(bad, append(b, []byte("5.0,3.0,99.0,0.2,7\n")...), 0o644))
+	require.Equal(t, 0, run(t, dir, nil, "data", "add", "iris", bad).code)
+	r = run(t, dir, nil, "data", "validate", "iris@2", "--json")
+	require.Equal(t, ExitError, r.code)
+	var rep struct {
+		OK       bool
+		Failures []struct {
+			Check, Column string
+			Examples      []string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	require.False(t, rep.OK)
+	found := map[string][]string{}
+	for _, f := range rep.Failures {
+		found[f.Check+":"+f.Column] = f.Examples
+	}
+	require.Equal(t, []string{"line 152: 99"}, found["range:petal length (cm)"])
+	require.Contains(t, found, "range:target")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/token"
 
+	"mlw.dev/internal/expect"
 	"mlw.dev/internal/mlw"
 )
 
@@ -123,9 +124,11 @@ type Risk struct {
 	Mitigation string `yaml:"mitigation" json:"mitigation"`
 }
 
-// Data holds the default column roles of the project's datasets.
+// Data holds the default column roles of the project's datasets and the
+// expectations every version must meet ('mlw data validate').
 type Data struct {
-	mlw.Roles `yaml:",inline" json:",inline"`
+	mlw.Roles    `yaml:",inline" json:",inline"`
+	Expectations *expect.Expectations `yaml:"expectations,omitempty" json:"expectations,omitempty"`
 }
 
 // Evaluation configures how models are judged.

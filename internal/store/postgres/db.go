@@ -91,7 +91,8 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 	if u, err := url.Parse(c.URL); err == nil && u.Scheme != "" {
 		q := u.Query()
 		q.Del("schema") // ours, not a server parameter
-		u.RawQuery = q.Encode()
+		// pgx reads '+' literally, so spaces must stay %20.
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 		connString = u.String()
 	}
 	pc, err := pgxpool.ParseConfig(connString)
@@ -202,9 +203,12 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// begin starts a read-write transaction (READ COMMITTED).
+// begin starts a read-write transaction. It asks for READ COMMITTED whatever
+// the server's default: the locking here relies on each statement seeing what
+// committed before it, in particular the newest audit event once the audit
+// lock is held.
 func (db *DB) begin(ctx context.Context) (pgx.Tx, error) {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return nil, db.interpretError(err, "begin transaction")
 	}
@@ -212,9 +216,10 @@ func (db *DB) begin(ctx context.Context) (pgx.Tx, error) {
 }
 
 // rollback ends a transaction that was not committed; after Commit it does
-// nothing. It is deferred right after begin.
+// nothing. It is deferred right after begin. When ctx is done, pgx closes the
+// connection instead, which ends the transaction on the server too.
 func rollback(ctx context.Context, tx pgx.Tx) {
-	_ = tx.Rollback(context.WithoutCancel(ctx))
+	_ = tx.Rollback(ctx)
 }
 
 // commit commits tx and then, when the change carried an audit event, copies
@@ -252,8 +257,7 @@ func (db *DB) interpretError(err error, thing string) error {
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
-		// A connect timeout is a deadline inside pgx: the server is unreachable.
-		return db.unavailable(ce.Unwrap())
+		return db.connectError(ce)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", thing, context.DeadlineExceeded)
@@ -280,6 +284,26 @@ func (db *DB) interpretError(err error, thing string) error {
 		return db.unavailable(err)
 	}
 	return fmt.Errorf("%s: %v", thing, err)
+}
+
+// connectError translates a failure to connect. A server that answered with
+// an error refused the connection: bad credentials give EFORBIDDEN, a bad
+// setting or database name EINVALID, a server starting, stopping or full
+// EUNAVAILABLE. A server that did not answer, within the connect timeout or at
+// all, is EUNAVAILABLE.
+func (db *DB) connectError(ce *pgconn.ConnectError) error {
+	var pe *pgconn.PgError
+	if errors.As(ce, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "28"): // invalid_authorization_specification, invalid_password
+			return mlw.Errorf(mlw.EFORBIDDEN, "store %s: access denied: %s", db.display, pe.Message)
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57"):
+			return db.unavailable(pe)
+		default:
+			return mlw.Errorf(mlw.EINVALID, "store %s: the server refused the connection: %s", db.display, pe.Message)
+		}
+	}
+	return db.unavailable(ce.Unwrap())
 }
 
 // unavailable is the EUNAVAILABLE error of a server that cannot be reached.

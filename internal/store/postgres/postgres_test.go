@@ -224,6 +224,34 @@ func TestSilentServer(t *testing.T) {
 	require.Less(t, time.Since(start), 5*time.Second)
 }
 
+// TestRefused connects to the real server with settings it refuses.
+func TestRefused(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(testURL(t))
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name  string
+		param string
+		value string
+		code  string
+	}{
+		{"UnknownDatabase", "dbname", "mlw_no_such_database", mlw.EINVALID},
+		{"BadSetting", "default_transaction_isolation", "sometimes", mlw.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := *u
+			q := u.Query()
+			q.Set(tt.param, tt.value)
+			u.RawQuery = q.Encode()
+			_, err := postgres.Open(t.Context(), u.String())
+			require.Error(t, err)
+			t.Logf("error: %v", err)
+			require.Equal(t, tt.code, mlw.ErrorCode(err), "error: %v", err)
+		})
+	}
+}
+
 func TestInvalidConfig(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -255,6 +283,41 @@ func TestCloseTwice(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = db.GetRun(t.Context(), "r-1")
 	require.Error(t, err, "a closed store refuses work")
+}
+
+// TestNow shows that times left zero come from Config.Now, normalised.
+func TestNow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 6789, time.FixedZone("X", -7200))
+	db, err := postgres.OpenConfig(t.Context(), postgres.Config{
+		URL: testURL(t), Schema: freshSchema(t),
+		Now: func() time.Time { return now },
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	r, err := db.CreateRun(t.Context(), &store.CreateRunParams{Run: mlw.Run{ID: "r-1", Kind: "train"}})
+	require.NoError(t, err)
+	require.Equal(t, now.UTC().Truncate(time.Microsecond), r.StartedAt)
+	ev, err := db.AppendAudit(t.Context(), &store.AppendAuditParams{Event: mlw.AuditEvent{Actor: "a", Action: "b", Target: "c"}})
+	require.NoError(t, err)
+	require.Equal(t, now.UTC().Truncate(time.Microsecond), ev.Time)
+}
+
+// TestRepeatableReadServerDefault runs the concurrency workload on a role
+// whose transactions default to REPEATABLE READ: the store must still ask
+// for READ COMMITTED, or audit appends would read a stale newest event.
+func TestRepeatableReadServerDefault(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(testURL(t))
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("default_transaction_isolation", "repeatable read")
+	q.Set("schema", freshSchema(t))
+	u.RawQuery = q.Encode()
+	db, err := postgres.Open(t.Context(), u.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	storetest.ExerciseSharedDatabase(t.Context(), t, db)
 }
 
 func BenchmarkStore(b *testing.B) {

@@ -213,6 +213,24 @@ func TestReopen(t *testing.T) {
 	require.Equal(t, "wal", mode)
 }
 
+// TestNow shows that times left zero come from Config.Now, normalised.
+func TestNow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 6789, time.FixedZone("X", -7200))
+	db, err := sqlite.OpenConfig(t.Context(), sqlite.Config{
+		Path: filepath.Join(t.TempDir(), "store.db"),
+		Now:  func() time.Time { return now },
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	r, err := db.CreateRun(t.Context(), &store.CreateRunParams{Run: mlw.Run{ID: "r-1", Kind: "train"}})
+	require.NoError(t, err)
+	require.Equal(t, now.UTC().Truncate(time.Microsecond), r.StartedAt)
+	ev, err := db.AppendAudit(t.Context(), &store.AppendAuditParams{Event: mlw.AuditEvent{Actor: "a", Action: "b", Target: "c"}})
+	require.NoError(t, err)
+	require.Equal(t, now.UTC().Truncate(time.Microsecond), ev.Time)
+}
+
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b.Context(), b, func(b *testing.B) store.Store { return openTestDB(b) })
 }
