@@ -103,7 +103,9 @@ func (c Config) Validate() error {
 
 // ForLinear is the preprocessing of linear models and neural nets: imputed,
 // one-hot encoded, scaled.
-func ForLinear() Config { return Config{Impute: ImputeMedian, Categorical: OneHot, Scale: true, MissingIndicator: true} }
+func ForLinear() Config {
+	return Config{Impute: ImputeMedian, Categorical: OneHot, Scale: true, MissingIndicator: true}
+}
 
 // ForTrees is the preprocessing of trees and forests: native missing values,
 // ordinal categories.
