@@ -38,12 +38,13 @@ var kernelPool = sync.Pool{New: func() any { return new(kernelBuffers) }}
 const noGap = math.MaxUint32
 
 // gapStat accumulates the current values strictly inside one gap. The sums
-// are plain: their terms are positive, so the relative error stays below
-// n·2⁻⁵³ and in practice near √n·2⁻⁵³.
+// are divided by len(x) so they cannot overflow, and plain: their terms are
+// positive, so the relative error stays below n·2⁻⁵³ and in practice near
+// √n·2⁻⁵³.
 type gapStat struct {
 	n      int
-	fromLo float64 // Σ (y − lower end); for gap 0, Σ (u_0 − y)
-	toHi   float64 // Σ (upper end − y), inner gaps only
+	fromLo float64 // Σ (y − lower end)/len(x); for gap 0, Σ (u_0 − y)/len(x)
+	toHi   float64 // Σ (upper end − y)/len(x), inner gaps only
 }
 
 // sampleGrid locates values among the k distinct values u of a sorted
@@ -166,6 +167,7 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 
 	n := 0
 	u := g.u
+	inv := 1 / float64(len(x))
 	for i, v := range x {
 		if v-v != 0 { // NaN or ±Inf
 			b.gap[i] = noGap
@@ -183,12 +185,12 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 		s.n++
 		switch {
 		case j == 0:
-			s.fromLo += u[0] - v
+			s.fromLo += (u[0] - v) * inv
 		case j == k:
-			s.fromLo += v - u[k-1]
+			s.fromLo += (v - u[k-1]) * inv
 		default:
-			s.fromLo += v - u[j-1]
-			s.toHi += u[j] - v
+			s.fromLo += (v - u[j-1]) * inv
+			s.toHi += (u[j] - v) * inv
 		}
 	}
 	if n == 0 {
@@ -196,6 +198,7 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 	}
 
 	fm, fn := float64(g.m), float64(n)
+	rescale := float64(len(x)) / fn // gapStat sums → sums divided by n
 	maxS, minS := math.Inf(-1), math.Inf(1)
 	var w, wc float64
 	// Below the sample: F_s = 0.
@@ -203,7 +206,7 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 	if base > 0 {
 		maxS = max(maxS, 0-1/fn)
 		minS = min(minS, 0-float64(base)/fn)
-		w, wc = neumaier(w, wc, b.gapStat[0].fromLo/fn)
+		w, wc = neumaier(w, wc, b.gapStat[0].fromLo*rescale)
 	}
 	crossing := 0
 	for t := range k {
@@ -222,7 +225,7 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 		}
 		if t == k-1 {
 			// Above the sample: F_s = 1.
-			w, wc = neumaier(w, wc, s.fromLo/fn)
+			w, wc = neumaier(w, wc, s.fromLo*rescale)
 			break
 		}
 		length := u[t+1] - u[t]
@@ -230,9 +233,9 @@ func (b *kernelBuffers) compareSample(sample, x []float64) sampleVsCurrent {
 		b1 := float64(base+s.n) / fn
 		switch {
 		case a <= b0:
-			w, wc = neumaier(w, wc, (b0-a)*length+s.toHi/fn)
+			w, wc = neumaier(w, wc, (b0-a)*length+s.toHi*rescale)
 		case a >= b1:
-			w, wc = neumaier(w, wc, (a-b1)*length+s.fromLo/fn)
+			w, wc = neumaier(w, wc, (a-b1)*length+s.fromLo*rescale)
 		default:
 			crossing += s.n
 			s.n = -s.n // mark: integrate from the gathered values

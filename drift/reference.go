@@ -291,6 +291,9 @@ func sum(x []float64) float64 {
 // neumaier adds v to the running sum s with compensation c.
 func neumaier(s, c, v float64) (float64, float64) {
 	t := s + v
+	if math.IsInf(t, 0) {
+		return t, 0
+	}
 	if math.Abs(s) >= math.Abs(v) {
 		c += (s - t) + v
 	} else {
