@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -146,4 +148,126 @@ func TestDataExpectAndValidate(t *testing.T) {
 	}
 	require.Equal(t, []string{"line 152: 99"}, found["range:petal length (cm)"])
 	require.Contains(t, found, "range:target")
+}
+
+// quickstartData makes a project with the quickstart tickets added as tickets@1.
+func quickstartData(t *testing.T, rows string) string {
+	t.Helper()
+	base := t.TempDir()
+	r := run(t, base, nil, "quickstart", "qs", "--rows", rows)
+	require.Equal(t, 0, r.code, r.stderr)
+	return filepath.Join(base, "qs")
+}
+
+func TestDataSplitCleanExport(t *testing.T) {
+	t.Parallel()
+	dir := quickstartData(t, "600")
+
+	r := run(t, dir, nil, "data", "split", "tickets", "--strategy", "time", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var s struct {
+		ID      string
+		Counts  struct{ Train, Validation, Test int }
+		Created bool
+		Leakage struct{ Errors int }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	require.True(t, s.Created)
+	require.Equal(t, 420, s.Counts.Train)
+	require.Equal(t, 90, s.Counts.Validation)
+	require.Equal(t, 90, s.Counts.Test)
+	first := s.ID
+
+	// Same input, same split.
+	r = run(t, dir, nil, "data", "split", "tickets", "--strategy", "time", "--json")
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	require.False(t, s.Created)
+	require.Equal(t, first, s.ID)
+
+	// Export the test part: 90 rows, all later than every training row.
+	out := filepath.Join(dir, "test.csv")
+	r = run(t, dir, nil, "data", "export", "tickets@1", "--split", first, "--part", "test", "-o", out)
+	require.Equal(t, 0, r.code, r.stderr)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 91)
+	train := filepath.Join(dir, "train.csv")
+	require.Equal(t, 0, run(t, dir, nil, "data", "export", "tickets@1", "--split", first, "--part", "train", "-o", train).code)
+	tb, err := os.ReadFile(train)
+	require.NoError(t, err)
+	trainLines := strings.Split(strings.TrimSpace(string(tb)), "\n")
+	lastTrain := strings.Split(trainLines[len(trainLines)-1], ",")[1]
+	firstTest := strings.Split(lines[1], ",")[1]
+	require.Less(t, lastTrain, firstTest, "time split: test after train")
+
+	r = run(t, dir, nil, "data", "split", "tickets", "--ratios", "0.7,0.2,0.2")
+	require.Equal(t, ExitUsage, r.code)
+	require.Contains(t, r.stderr, "sum to")
+
+	// Cleaning makes tickets@2 with its lineage.
+	r = run(t, dir, nil, "data", "clean", "tickets", "--impute", "median", "--filter", "text_length > 50", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var cl struct {
+		Version struct {
+			Version  int
+			Rows     int64
+			ParentID int64 `json:"parent_id"`
+		}
+		Parent string
+		Steps  []struct {
+			Step, Column string
+			Changed      int
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &cl))
+	require.Equal(t, 2, cl.Version.Version)
+	require.Equal(t, "tickets@1", cl.Parent)
+	require.NotZero(t, cl.Version.ParentID)
+	require.Less(t, cl.Version.Rows, int64(600))
+
+	// Replaying the recipe on the same raw data gives the same content.
+	r = run(t, dir, nil, "data", "clean", "tickets@1", "--recipe", "tickets@2", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var again struct {
+		Created bool
+		Version struct{ Version int }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &again))
+	require.False(t, again.Created)
+	require.Equal(t, 2, again.Version.Version)
+
+	r = run(t, dir, nil, "data", "clean", "tickets@1", "--recipe", "tickets@1")
+	require.Equal(t, ExitError, r.code)
+	require.Contains(t, r.stderr, "not made by mlw data clean")
+}
+
+func TestSplitRefusesLeakage(t *testing.T) {
+	t.Parallel()
+	dir := initProject(t)
+	// A planted leaky column (a copy of the label) and duplicated rows.
+	var b strings.Builder
+	b.WriteString("x,leak,y\n")
+	for i := range 400 {
+		y := i % 2
+		fmt.Fprintf(&b, "%d,%d,%d\n", i%7, y*10, y)
+	}
+	path := filepath.Join(t.TempDir(), "leaky.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	require.Equal(t, 0, run(t, dir, nil, "data", "add", "leaky", path, "--target", "y").code)
+
+	r := run(t, dir, nil, "data", "split", "leaky", "--strategy", "random")
+	require.Equal(t, ExitError, r.code)
+	require.Contains(t, r.stderr, "split refused")
+	require.Contains(t, r.stdout, "target_leak")
+	require.Contains(t, r.stdout, "duplicate_rows")
+
+	r = run(t, dir, nil, "data", "split", "leaky", "--strategy", "random", "--allow-leakage")
+	require.Equal(t, ExitUsage, r.code)
+	r = run(t, dir, nil, "data", "split", "leaky", "--strategy", "random", "--allow-leakage", "--reason", "teaching example")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, dir, nil, "audit", "--action", "split.", "--json")
+	var evs []struct{ Action, Reason string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &evs))
+	require.Equal(t, []struct{ Action, Reason string }{{"split.create.allow_leakage", "teaching example"}}, evs)
 }

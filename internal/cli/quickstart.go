@@ -120,8 +120,13 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 
 // writeFile writes b to path atomically.
 func writeFile(path string, b []byte) error {
-	return artifact.WriteFileAtomic(path, func(w io.Writer) error {
+	return writeFileWith(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// writeFileWith writes path atomically with a writer function.
+func writeFileWith(path string, write func(io.Writer) error) error {
+	return artifact.WriteFileAtomic(path, write)
 }

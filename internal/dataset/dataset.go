@@ -44,6 +44,8 @@ type AddParams struct {
 	ParentID int64
 	Recipe   json.RawMessage
 	Action   string // audit action; "dataset.add" when empty
+	// Source replaces the recorded source path (a derived version's file is temporary).
+	Source string
 }
 
 // AddResult is the outcome of Add.
@@ -93,6 +95,9 @@ func (s *Service) Add(ctx context.Context, p AddParams) (*AddResult, error) {
 		action = "dataset.add"
 	}
 	abs, _ := filepath.Abs(p.Path)
+	if p.Source != "" {
+		abs = p.Source
+	}
 	v := mlw.DatasetVersion{
 		Dataset: p.Name, Hash: info.Sum, ArtifactKey: info.Key, Format: formatOf(p.Path),
 		SourcePath: abs, Rows: int64(f.NumRows()), Schema: schemaJSON, Roles: roles,

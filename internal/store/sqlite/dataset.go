@@ -150,10 +150,9 @@ func (db *DB) ListDatasets(ctx context.Context, _ *store.ListDatasetsParams) ([]
 	return out, nil
 }
 
-// ListDatasetVersions returns the versions of Dataset ordered by version, or
-// the versions derived from ParentID when it is set (of Dataset too when both
-// are set), ordered by dataset then version. An unknown dataset gives an empty
-// list.
+// ListDatasetVersions returns the versions of Dataset, the versions derived
+// from ParentID, of both when both are set, or every version when neither is,
+// ordered by dataset then version. An unknown dataset gives an empty list.
 func (db *DB) ListDatasetVersions(ctx context.Context, p *store.ListDatasetVersionsParams) ([]*mlw.DatasetVersion, error) {
 	q := `SELECT ` + datasetVersionColumns + ` FROM dataset_versions WHERE 1 = 1`
 	var args []any

@@ -1,11 +1,12 @@
 // Package sqlite implements store.Store on one SQLite database file, the local
 // store of a project (.mlw/store.db), with modernc.org/sqlite: pure Go, no cgo.
 //
-// The database runs in WAL mode with foreign keys on. Writes go through one
-// connection per process and begin with BEGIN IMMEDIATE, so writers in one
-// process queue in Go and writers in several processes queue on the database
-// lock, waiting at most Config.BusyTimeout before failing with EUNAVAILABLE.
-// Reads use a small pool of read-only connections and never wait for writers.
+// The database runs in WAL mode with foreign keys on. Each DB writes through
+// one connection, in transactions that begin with BEGIN IMMEDIATE: writers
+// sharing a DB queue in Go, and writers of several DBs (several processes)
+// queue on the database's write lock, waiting at most Config.BusyTimeout
+// before failing with EUNAVAILABLE. Reads use a small pool of read-only
+// connections and never wait for writers.
 //
 // Times are stored as INTEGER unix microseconds and JSON fields as TEXT; see
 // migration/0001_init.sql.
