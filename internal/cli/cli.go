@@ -137,7 +137,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	add("define", app.initCommand(), app.canvasCommand(), app.proposalCommand())
 	add("data", app.dataCommand())
 	add("develop",
-		planned("train", "Train a baseline or a model on a split and log the run", 4),
+		app.trainCommand(),
 		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),
 		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
 		app.runsCommand(),

@@ -103,57 +103,14 @@ column, part, message, count, share), errors, warnings), created.`,
 			if cfg.By != "" && f.ColumnIndex(cfg.By) < 0 {
 				return usagef("mlw data show "+v.Ref().String()+" lists the columns", "--by %s: no such column in %s", cfg.By, v.Ref())
 			}
-			params := splitParams{Config: cfg, AllowLeakage: allowLeakage}
-			id := splitID(v, params)
-			if existing, err := e.store.GetSplit(c.Context(), id); err == nil {
-				return app.printSplit(existing, v, false, asJSON)
-			} else if mlw.ErrorCode(err) != mlw.ENOTFOUND {
+			sp, rep, created, err := e.createSplit(c.Context(), v, f, cfg, allowLeakage, reason)
+			if err != nil {
+				if rep != nil {
+					app.printLeakage(rep)
+				}
 				return err
 			}
-			a, err := split.Split(f, cfg)
-			if err != nil {
-				return mlw.Errorf(mlw.EINVALID, "%s", strings.TrimPrefix(err.Error(), "split: "))
-			}
-			roles := split.Roles{Target: v.Roles.Target, Time: v.Roles.Time, ID: v.Roles.ID, Task: split.Task(e.proj.Config.Task)}
-			if cfg.Strategy == split.Group {
-				roles.Group = cfg.By
-			}
-			roles.Ignore = textColumns(f, v)
-			rep, err := split.Check(f, a, roles)
-			if err != nil {
-				return mlw.Errorf(mlw.EINVALID, "%s", strings.TrimPrefix(err.Error(), "split: "))
-			}
-			if rep.Errors > 0 && !allowLeakage {
-				app.printLeakage(rep)
-				return mlw.Errorf(mlw.EINVALID, "split refused: %d leakage error(s) make it unusable", rep.Errors).
-					WithHint("fix the data (mlw data clean) or, knowingly, pass --allow-leakage --reason TEXT")
-			}
-			parts := make([]byte, len(a.Parts))
-			for i, p := range a.Parts {
-				parts[i] = byte(p)
-			}
-			info, err := e.artifacts.PutBytes(c.Context(), parts)
-			if err != nil {
-				return err
-			}
-			pj, _ := json.Marshal(params)
-			lj, _ := json.Marshal(rep)
-			action := "split.create"
-			if rep.Errors > 0 {
-				action = "split.create.allow_leakage"
-			}
-			ev := audit.New(app.Now(), e.actor, action, id, reason, map[string]any{
-				"dataset": v.Ref().String(), "strategy": cfg.Strategy, "counts": a.Counts, "leakage_errors": rep.Errors,
-			})
-			s, err := e.store.CreateSplit(c.Context(), &store.CreateSplitParams{Split: mlw.Split{
-				ID: id, DatasetVersionID: v.ID, Strategy: string(cfg.Strategy), Seed: seed, Params: pj,
-				Counts:        mlw.SplitCounts{Train: int64(a.Counts.Train), Validation: int64(a.Counts.Validation), Test: int64(a.Counts.Test)},
-				MembershipKey: info.Key, Leakage: lj, CreatedAt: app.Now(), CreatedBy: e.actor,
-			}, Audit: ev})
-			if err != nil {
-				return err
-			}
-			return app.printSplit(s, v, true, asJSON)
+			return app.printSplit(sp, v, created, asJSON)
 		},
 	}
 	c.Flags().StringVar(&strategy, "strategy", "", "random, stratified, time or group (default: stratified for classification, else random)")
@@ -164,6 +121,63 @@ column, part, message, count, share), errors, warnings), created.`,
 	c.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// createSplit splits v (loaded as f), runs the leakage checks and stores the
+// split, or returns the stored one when the same split exists. A split with
+// leakage errors is refused (with its report) unless allowLeakage.
+func (e *env) createSplit(ctx context.Context, v *mlw.DatasetVersion, f *frame.Frame, cfg split.Config, allowLeakage bool, reason string) (*mlw.Split, *split.Report, bool, error) {
+	params := splitParams{Config: cfg, AllowLeakage: allowLeakage}
+	id := splitID(v, params)
+	if existing, err := e.store.GetSplit(ctx, id); err == nil {
+		return existing, nil, false, nil
+	} else if mlw.ErrorCode(err) != mlw.ENOTFOUND {
+		return nil, nil, false, err
+	}
+	a, err := split.Split(f, cfg)
+	if err != nil {
+		return nil, nil, false, mlw.Errorf(mlw.EINVALID, "%s", strings.TrimPrefix(err.Error(), "split: "))
+	}
+	roles := split.Roles{Target: v.Roles.Target, Time: v.Roles.Time, ID: v.Roles.ID, Task: split.Task(e.proj.Config.Task)}
+	if cfg.Strategy == split.Group {
+		roles.Group = cfg.By
+	}
+	roles.Ignore = textColumns(f, v)
+	rep, err := split.Check(f, a, roles)
+	if err != nil {
+		return nil, nil, false, mlw.Errorf(mlw.EINVALID, "%s", strings.TrimPrefix(err.Error(), "split: "))
+	}
+	if rep.Errors > 0 && !allowLeakage {
+		return nil, rep, false, mlw.Errorf(mlw.EINVALID, "split refused: %d leakage error(s) make it unusable", rep.Errors).
+			WithHint("fix the data (mlw data clean) or, knowingly, pass --allow-leakage --reason TEXT")
+	}
+	parts := make([]byte, len(a.Parts))
+	for i, p := range a.Parts {
+		parts[i] = byte(p)
+	}
+	info, err := e.artifacts.PutBytes(ctx, parts)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	pj, _ := json.Marshal(params)
+	lj, _ := json.Marshal(rep)
+	action := "split.create"
+	if rep.Errors > 0 {
+		action = "split.create.allow_leakage"
+	}
+	now := e.app.Now()
+	ev := audit.New(now, e.actor, action, id, reason, map[string]any{
+		"dataset": v.Ref().String(), "strategy": cfg.Strategy, "counts": a.Counts, "leakage_errors": rep.Errors,
+	})
+	sp, err := e.store.CreateSplit(ctx, &store.CreateSplitParams{Split: mlw.Split{
+		ID: id, DatasetVersionID: v.ID, Strategy: string(cfg.Strategy), Seed: cfg.Seed, Params: pj,
+		Counts:        mlw.SplitCounts{Train: int64(a.Counts.Train), Validation: int64(a.Counts.Validation), Test: int64(a.Counts.Test)},
+		MembershipKey: info.Key, Leakage: lj, CreatedAt: now, CreatedBy: e.actor,
+	}, Audit: ev})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return sp, rep, true, nil
 }
 
 // textColumns are the columns the leakage checks ignore: free text.

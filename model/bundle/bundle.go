@@ -64,7 +64,7 @@ type Header struct {
 	Lineage       Lineage           `json:"lineage"`
 	// Reference holds statistics of the training data and of the model's
 	// predictions on it, so monitoring never re-reads the training data.
-	Reference json.RawMessage `json:"reference,omitempty"`
+	Reference *Reference `json:"reference,omitempty"`
 }
 
 // Bundle is a loaded (or freshly assembled) model bundle.
