@@ -13,9 +13,9 @@ import (
 
 // writeNumericCSV writes a rows x cols numeric CSV in the shapes real files
 // have: a third of the columns with four decimals, a third integers and a
-// third full-precision floats (17 significant digits), 5% missing in the
-// last column. It returns the file size.
-func writeNumericCSV(tb testing.TB, path string, rows, cols int) int64 {
+// third full-precision floats (up to 17 significant digits), 5% missing in
+// the last column.
+func writeNumericCSV(tb testing.TB, path string, rows, cols int) {
 	tb.Helper()
 	file, err := os.Create(path)
 	require.NoError(tb, err)
@@ -52,46 +52,48 @@ func writeNumericCSV(tb testing.TB, path string, rows, cols int) int64 {
 	}
 	require.NoError(tb, w.Flush())
 	require.NoError(tb, file.Close())
+}
+
+// benchSizes are the sizes of the read benchmarks.
+var benchSizes = []struct {
+	name       string
+	rows, cols int
+}{
+	{"rows=1e4/cols=30", 10_000, 30},
+	{"rows=1e6/cols=30", 1_000_000, 30},
+}
+
+// benchRead reads path with ReadFile in a loop, reporting its size as bytes
+// processed.
+func benchRead(b *testing.B, path string, rows int) {
 	st, err := os.Stat(path)
-	require.NoError(tb, err)
-	return st.Size()
+	require.NoError(b, err)
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		f, err := ReadFile(path, ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if f.NumRows() != rows {
+			b.Fatalf("%d rows", f.NumRows())
+		}
+	}
 }
 
 func BenchmarkReadCSV(b *testing.B) {
-	for _, bc := range []struct {
-		name       string
-		rows, cols int
-	}{
-		{"rows=1e4/cols=30", 10_000, 30},
-		{"rows=1e6/cols=30", 1_000_000, 30},
-	} {
+	for _, bc := range benchSizes {
 		b.Run(bc.name, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "data.csv")
-			size := writeNumericCSV(b, path, bc.rows, bc.cols)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				f, err := ReadFile(path, ReadOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if f.NumRows() != bc.rows {
-					b.Fatalf("%d rows", f.NumRows())
-				}
-			}
+			writeNumericCSV(b, path, bc.rows, bc.cols)
+			benchRead(b, path, bc.rows)
 		})
 	}
 }
 
 func BenchmarkReadParquet(b *testing.B) {
-	for _, bc := range []struct {
-		name       string
-		rows, cols int
-	}{
-		{"rows=1e4/cols=30", 10_000, 30},
-		{"rows=1e6/cols=30", 1_000_000, 30},
-	} {
+	for _, bc := range benchSizes {
 		b.Run(bc.name, func(b *testing.B) {
 			dir := b.TempDir()
 			csvPath := filepath.Join(dir, "data.csv")
@@ -103,21 +105,8 @@ func BenchmarkReadParquet(b *testing.B) {
 			require.NoError(b, err)
 			require.NoError(b, WriteParquet(file, f))
 			require.NoError(b, file.Close())
-			st, err := os.Stat(path)
-			require.NoError(b, err)
-			f = nil
-			b.SetBytes(st.Size())
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				f, err := ReadFile(path, ReadOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if f.NumRows() != bc.rows {
-					b.Fatalf("%d rows", f.NumRows())
-				}
-			}
+			require.NoError(b, os.Remove(csvPath))
+			benchRead(b, path, bc.rows)
 		})
 	}
 }

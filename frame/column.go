@@ -138,13 +138,7 @@ func appendFloat(dst []byte, v float64) []byte {
 	return strconv.AppendFloat(dst, v, 'g', -1, 64)
 }
 
-func (c *Numeric) take(rows []int) Column {
-	out := make([]float64, len(rows))
-	for i, r := range rows {
-		out[i] = c.values[r]
-	}
-	return &Numeric{values: out}
-}
+func (c *Numeric) take(rows []int) Column { return &Numeric{values: gather(c.values, rows)} }
 
 // Categorical is a column of strings drawn from a small dictionary: each
 // value is an int32 code into Categories, and code -1 is missing.
@@ -239,11 +233,7 @@ func (c *Categorical) appendCell(dst []byte, i int) []byte {
 }
 
 func (c *Categorical) take(rows []int) Column {
-	out := make([]int32, len(rows))
-	for i, r := range rows {
-		out[i] = c.codes[r]
-	}
-	return &Categorical{codes: out, categories: c.categories}
+	return &Categorical{codes: gather(c.codes, rows), categories: c.categories}
 }
 
 // Bool is a column of booleans with an explicit missing mask.
@@ -378,13 +368,7 @@ func (c *Datetime) appendCell(dst []byte, i int) []byte {
 	return t.AppendFormat(dst, time.RFC3339Nano)
 }
 
-func (c *Datetime) take(rows []int) Column {
-	out := make([]int64, len(rows))
-	for i, r := range rows {
-		out[i] = c.values[r]
-	}
-	return &Datetime{values: out}
-}
+func (c *Datetime) take(rows []int) Column { return &Datetime{values: gather(c.values, rows)} }
 
 // Text is a column of free strings with an explicit missing mask, used for
 // long or mostly distinct strings such as comments and identifiers.

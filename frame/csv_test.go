@@ -446,3 +446,24 @@ func TestWriteCSVSingleColumnMissing(t *testing.T) {
 	g := readString(t, buf.String(), ReadOptions{})
 	require.Equal(t, cells(f), cells(g))
 }
+
+func TestReadGzipErrors(t *testing.T) {
+	t.Parallel()
+	good := gzipString("a,b\n1,2\n")
+	corrupt := good[:len(good)-6] + "xxxxxx" // bad checksum and size
+	_, err := ReadCSV(strings.NewReader(corrupt), ReadOptions{Name: "data.csv.gz"})
+	var perr *ParseError
+	require.True(t, errors.As(err, &perr))
+	require.Contains(t, err.Error(), "data.csv.gz: invalid gzip data: ")
+
+	// Gzip-compressed Parquet.
+	f, err := ReadFile("testdata/alltypes_plain.parquet", ReadOptions{})
+	require.NoError(t, err)
+	raw, err := os.ReadFile("testdata/alltypes_plain.parquet")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "x.parquet.gz")
+	require.NoError(t, os.WriteFile(path, []byte(gzipString(string(raw))), 0o644))
+	g, err := ReadFile(path, ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, cells(f), cells(g))
+}

@@ -6,10 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
@@ -81,21 +78,10 @@ func ReadParquet(r io.ReaderAt, size int64, opts ReadOptions) (*Frame, error) {
 	nrows := int(pf.NumRows())
 	cols := make([]Column, len(leaves))
 	errs := make([]error, len(leaves))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(leaves)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(leaves) {
-					return
-				}
-				pr := &parquetColumn{file: pf, index: i, leaf: leaves[i], nrows: nrows}
-				cols[i], errs[i] = pr.read(stored[i])
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(leaves), func(i int) {
+		pc := &parquetColumn{file: pf, index: i, leaf: leaves[i], nrows: nrows}
+		cols[i], errs[i] = pc.read(stored[i])
+	})
 	for i, err := range errs {
 		if err != nil {
 			var perr *ParseError
@@ -525,21 +511,9 @@ func WriteParquet(w io.Writer, f *Frame) error {
 		rg := pw.BeginRowGroup()
 		writers := rg.ColumnWriters()
 		errs := make([]error, len(f.cols))
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(f.cols)) {
-			wg.Go(func() {
-				vals := make([]parquet.Value, 0, 4096)
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(f.cols) {
-						return
-					}
-					errs[i] = writeParquetColumn(writers[i], f.cols[i], i, start, end, vals)
-				}
-			})
-		}
-		wg.Wait()
+		parallel(len(f.cols), func(i int) {
+			errs[i] = writeParquetColumn(writers[i], f.cols[i], i, start, end)
+		})
 		if err := errors.Join(errs...); err != nil {
 			return fmt.Errorf("write parquet: %w", err)
 		}
@@ -556,8 +530,9 @@ func WriteParquet(w io.Writer, f *Frame) error {
 	return nil
 }
 
-func writeParquetColumn(w *parquet.ColumnWriter, c Column, index, start, end int, vals []parquet.Value) error {
+func writeParquetColumn(w *parquet.ColumnWriter, c Column, index, start, end int) error {
 	null := parquet.NullValue().Level(0, 0, index)
+	vals := make([]parquet.Value, 0, 4096)
 	for lo := start; lo < end; lo += cap(vals) {
 		hi := min(lo+cap(vals), end)
 		vals = vals[:0]

@@ -27,12 +27,31 @@ var pow10u = [...]uint64{
 // "nan" in any case, with an optional sign. It returns exactly what
 // strconv.ParseFloat returns for the same text, keeping ±Inf for numbers too
 // large to represent. Hexadecimal floats and underscores are not accepted.
+func parseFloat(b []byte) (float64, bool) {
+	f, n, ok := parseNumber(b)
+	if ok && n == len(b) {
+		return f, true
+	}
+	if !ok && len(b) > 0 {
+		c := b[0]
+		if (c == '-' || c == '+') && len(b) > 1 {
+			c = b[1]
+		}
+		if c|0x20 == 'i' || c|0x20 == 'n' {
+			return parseSpecial(b)
+		}
+	}
+	return 0, false
+}
+
+// parseNumber parses the longest prefix of b that is a decimal number (see
+// parseFloat; no infinities or NaN) and returns its value and length.
 //
 // Numbers with at most 19 significant digits and a decimal exponent within
 // ±19 are converted with exact integer arithmetic (Clinger's fast path when
 // it applies, else a 128-bit product or quotient rounded once); others go to
 // strconv.ParseFloat.
-func parseFloat(b []byte) (float64, bool) {
+func parseNumber(b []byte) (float64, int, bool) {
 	n := len(b)
 	i := 0
 	neg := false
@@ -40,53 +59,18 @@ func parseFloat(b []byte) (float64, bool) {
 		neg = b[0] == '-'
 		i++
 	}
-	var mant uint64
 	intStart := i
-	for i+8 <= n {
-		v, ok := eightDigits(b[i:])
-		if !ok {
-			break
-		}
-		mant = mant*1e8 + v
-		i += 8
-	}
-	for i < n {
-		d := b[i] - '0'
-		if d >= 10 {
-			break
-		}
-		mant = mant*10 + uint64(d)
-		i++
-	}
+	i, mant := digits(b, i, 0)
 	intEnd := i
 	fracStart, fracEnd := i, i
 	if i < n && b[i] == '.' {
-		i++
-		fracStart = i
-		for i+8 <= n {
-			v, ok := eightDigits(b[i:])
-			if !ok {
-				break
-			}
-			mant = mant*1e8 + v
-			i += 8
-		}
-		for i < n {
-			d := b[i] - '0'
-			if d >= 10 {
-				break
-			}
-			mant = mant*10 + uint64(d)
-			i++
-		}
+		fracStart = i + 1
+		i, mant = digits(b, fracStart, mant)
 		fracEnd = i
 	}
 	ndigits := intEnd - intStart + fracEnd - fracStart
 	if ndigits == 0 {
-		if i < n && (b[i]|0x20 == 'i' || b[i]|0x20 == 'n') && i == intStart {
-			return parseSpecial(b)
-		}
-		return 0, false
+		return 0, 0, false
 	}
 	exp := -(fracEnd - fracStart)
 	if i < n && b[i]|0x20 == 'e' {
@@ -96,26 +80,24 @@ func parseFloat(b []byte) (float64, bool) {
 			eneg = b[i] == '-'
 			i++
 		}
-		if i == n {
-			return 0, false
-		}
-		e := 0
-		for ; i < n; i++ {
+		e, start := 0, i
+		for i < n {
 			d := b[i] - '0'
 			if d >= 10 {
-				return 0, false
+				break
 			}
 			if e < 100000 {
 				e = e*10 + int(d)
 			}
+			i++
+		}
+		if i == start {
+			return 0, 0, false
 		}
 		if eneg {
 			e = -e
 		}
 		exp += e
-	}
-	if i != n {
-		return 0, false
 	}
 	if ndigits > 19 {
 		// Leading zeros do not count; beyond 19 significant digits the
@@ -129,17 +111,41 @@ func parseFloat(b []byte) (float64, bool) {
 			sig-- // the decimal point
 		}
 		if sig > 19 {
-			return parseSlow(b)
+			f, ok := parseSlow(b[:i])
+			return f, i, ok
 		}
 	}
 	f, ok := exactFloat(mant, exp)
 	if !ok {
-		return parseSlow(b)
+		f, ok = parseSlow(b[:i])
+		return f, i, ok
 	}
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, i, true
+}
+
+// digits reads the decimal digits of b from i on into mant and returns the
+// position after them and the new mantissa, which wraps after 19 digits.
+func digits(b []byte, i int, mant uint64) (int, uint64) {
+	for i+8 <= len(b) {
+		v, ok := eightDigits(b[i:])
+		if !ok {
+			break
+		}
+		mant = mant*1e8 + v
+		i += 8
+	}
+	for i < len(b) {
+		d := b[i] - '0'
+		if d >= 10 {
+			break
+		}
+		mant = mant*10 + uint64(d)
+		i++
+	}
+	return i, mant
 }
 
 // eightDigits returns the value of the eight ASCII digits at the start of b,

@@ -37,7 +37,9 @@ func seq(n int, format string) []string {
 
 func TestInferSchema(t *testing.T) {
 	t.Parallel()
-	long := func(i int) string { return fmt.Sprintf("%d: the customer wrote a long complaint about the delivery", i) }
+	long := func(i int) string {
+		return fmt.Sprintf("%d: the customer wrote a long complaint about the delivery", i)
+	}
 	tests := []struct {
 		name   string
 		column string // column name

@@ -189,8 +189,8 @@ lift (primary metric minus the baseline's), fit_seconds, bundle (key, size).`,
 					"metrics":     map[string]any{"validation": res.Valid},
 					"baseline":    map[string]any{"run_id": baseRun.ID, "model": baseRun.Model, "metrics": map[string]any{"validation": baseMetrics}},
 					"fit_seconds": res.FitTime.Seconds(), "peak_rss_mb": res.PeakRSSMB,
-					"bundle":      map[string]any{"key": res.BundleInfo.Key, "size": res.BundleInfo.Size},
-					"train_rows":  res.TrainRows, "valid_rows": res.ValidRows,
+					"bundle":     map[string]any{"key": res.BundleInfo.Key, "size": res.BundleInfo.Size},
+					"train_rows": res.TrainRows, "valid_rows": res.ValidRows,
 				}
 				if hasLift {
 					out["lift"] = map[string]any{"metric": primary, "value": lift}
@@ -320,4 +320,3 @@ func (p *progress) Done() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
-
