@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/report"
 	"mlw.dev/internal/store"
@@ -93,5 +95,65 @@ func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error
 			Target:  v.Roles.Target,
 		})
 	}
+	best, base, err := e.bestAndBaseline(c.Context())
+	if err != nil {
+		return nil, err
+	}
+	metric := e.primaryMetric()
+	if base != nil {
+		p.Models = append(p.Models, report.ModelEvidence{Role: "baseline", Ref: base.run.ID, Model: base.run.Model, Metric: metric, Value: base.valid[metric], Baseline: base.valid[metric]})
+	}
+	if best != nil {
+		b := best.valid[metric]
+		if base != nil {
+			b = base.valid[metric]
+		}
+		p.Models = append(p.Models, report.ModelEvidence{Role: "best", Ref: best.run.ID, Model: best.run.Model, Metric: metric, Value: best.valid[metric], Baseline: b})
+	}
 	return p, nil
+}
+
+// scoredRun is a finished run with its validation metrics.
+type scoredRun struct {
+	run   *mlw.Run
+	valid map[string]float64
+}
+
+// bestAndBaseline returns the finished training run with the best validation
+// primary metric and the baseline of its split.
+func (e *env) bestAndBaseline(ctx context.Context) (best, base *scoredRun, err error) {
+	metric := e.primaryMetric()
+	higher := true
+	if info, ok := metricLookup.Lookup(metric); ok {
+		higher = info.HigherIsBetter
+	}
+	runs, err := e.store.ListRuns(ctx, &store.ListRunsParams{TopLevel: true, Kind: "train", Status: mlw.RunFinished})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range runs {
+		m, err := e.tracker().Metrics(ctx, r.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, ok := m["valid."+metric]
+		if !ok {
+			continue
+		}
+		if best == nil || higher && v > best.valid[metric] || !higher && v < best.valid[metric] {
+			best = &scoredRun{r, validOnly(m)}
+		}
+	}
+	if best == nil {
+		return nil, nil, nil
+	}
+	bases, err := e.store.ListRuns(ctx, &store.ListRunsParams{Kind: "baseline", SplitID: best.run.SplitID, Status: mlw.RunFinished, Limit: 1})
+	if err != nil || len(bases) == 0 {
+		return best, nil, err
+	}
+	m, err := e.tracker().Metrics(ctx, bases[0].ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return best, &scoredRun{bases[0], validOnly(m)}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"mlw.dev/internal/lifecycle"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/quickstart"
+	"mlw.dev/internal/train"
+	"mlw.dev/split"
 )
 
 func (app *App) quickstartCommand() *cobra.Command {
@@ -58,23 +60,6 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			lint := project.Lint(&e.proj.Config, e.proj.Source, metricLookup)
 			fmt.Fprintf(out, "   wrote %s: the ML Project Canvas, filled in\n", project.FileName)
 			fmt.Fprintf(out, "   canvas lint: %d error(s), %d warning(s)\n", lint.Errors, lint.Warnings)
-			p, err := app.buildProposal(c, e)
-			if err != nil {
-				return err
-			}
-			for _, f := range []struct {
-				name   string
-				render func() ([]byte, error)
-			}{{"proposal.md", p.Markdown}, {"proposal.html", p.HTML}} {
-				b, err := f.render()
-				if err != nil {
-					return err
-				}
-				if err := writeFile(filepath.Join(dir, f.name), b); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintln(out, "   wrote proposal.md and proposal.html: the ML Project Proposal")
 
 			// 2. Data.
 			fmt.Fprintln(out, "\n2. Data")
@@ -99,8 +84,60 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "   mlw data add tickets: %s, %d rows, sha256 %s…\n", added.Version.Ref(), added.Version.Rows, added.Version.Hash[:12])
-			fmt.Fprintln(out, "   (training, evaluation, deployment and monitoring are not built yet; mlw status lists them)")
+			v := added.Version
+			fmt.Fprintf(out, "   mlw data add tickets: %s, %d rows, sha256 %s…\n", v.Ref(), v.Rows, v.Hash[:12])
+			sp, rep, _, err := e.createSplit(c.Context(), v, added.Frame, split.Config{Strategy: split.Time, By: v.Roles.Time}.WithDefaults(), false, "quickstart split")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "   mlw data split tickets --strategy time: %s, train %d / validation %d / test %d, leakage: %d error(s), %d warning(s)\n",
+				sp.ID, sp.Counts.Train, sp.Counts.Validation, sp.Counts.Test, rep.Errors, rep.Warnings)
+
+			// 3. Model development.
+			fmt.Fprintln(out, "\n3. Model development")
+			d, err := e.loadTrainData(c.Context(), v.Ref().String(), sp.ID)
+			if err != nil {
+				return err
+			}
+			svc := &train.Service{Tracker: e.tracker(), Artifacts: e.artifacts}
+			baseRun, baseMetrics, _, err := e.ensureBaseline(c.Context(), svc, d, 0, "")
+			if err != nil {
+				return err
+			}
+			primary := e.primaryMetric()
+			fmt.Fprintf(out, "   baseline %-9s run %s: %s %.4f\n", baseRun.Model, baseRun.ID, primary, baseMetrics[primary])
+			for _, kind := range []string{"logistic", "tree", "gbdt"} {
+				params := map[string]string{}
+				if kind == "tree" {
+					params["max_depth"] = "6"
+				}
+				res, err := svc.Train(c.Context(), d, train.Spec{Model: kind, Params: params})
+				if err != nil {
+					return err
+				}
+				lift, _ := liftOf(primary, res.Valid, baseMetrics)
+				fmt.Fprintf(out, "   %-18s run %s: %s %.4f, lift %+.4f over the baseline\n", kind, res.Run.ID, primary, res.Valid[primary], lift)
+			}
+
+			// The proposal, with the evidence measured above.
+			fmt.Fprintln(out, "\nReport")
+			p, err := app.buildProposal(c, e)
+			if err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				name   string
+				render func() ([]byte, error)
+			}{{"proposal.md", p.Markdown}, {"proposal.html", p.HTML}} {
+				b, err := f.render()
+				if err != nil {
+					return err
+				}
+				if err := writeFile(filepath.Join(dir, f.name), b); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(out, "   wrote proposal.md and proposal.html: the ML Project Proposal, with the evidence above")
 
 			// Where the project stands.
 			fmt.Fprintln(out)

@@ -256,12 +256,14 @@ func newProfileColumn(i int, c *profile.Column, flags []profileFinding) profileC
 		if s.Infinite > 0 {
 			kv("Infinite", FormatNum(float64(s.Infinite)))
 		}
-		pc.Summary = "mean " + FormatNum(float64(s.Mean)) + ", median " + FormatNum(float64(q.P50))
+		if !c.Discrete {
+			pc.Summary = "mean " + FormatNum(float64(s.Mean)) + ", median " + FormatNum(float64(q.P50))
+		}
 	case c.DatetimeStats != nil:
 		if c.Count > 0 {
-			kv("Earliest", c.Earliest.Format(time.RFC3339))
-			kv("Latest", c.Latest.Format(time.RFC3339))
-			pc.Summary = c.Earliest.Format(time.DateOnly) + " to " + c.Latest.Format(time.DateOnly)
+			kv("Earliest", timeText(c.Earliest))
+			kv("Latest", timeText(c.Latest))
+			pc.Summary = timeText(c.Earliest) + " to " + timeText(c.Latest)
 		}
 	}
 	if pc.Summary == "" && len(c.Top) > 0 {
@@ -328,6 +330,14 @@ func pctText(v float64) string {
 		return strconv.FormatFloat(v, 'g', 2, 64) + "%"
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + "%"
+}
+
+// timeText formats t as a date when it is midnight UTC, as frame cells do.
+func timeText(t time.Time) string {
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 func fmt3(v float64) string {

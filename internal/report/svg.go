@@ -65,7 +65,7 @@ func BarChart(bars []Bar, opts BarOptions) template.HTML {
 	for _, b := range bars {
 		labelW = max(labelW, svgTextWidth(svgShorten(b.Label, 32)))
 	}
-	labelW = min(labelW+8, width*0.4)
+	labelW = min(max(labelW+10, 30), width*0.4)
 	noteW := 0.0
 	for _, b := range bars {
 		noteW = max(noteW, svgTextWidth(svgBarNote(b)))
@@ -429,7 +429,7 @@ func svgAxes(s *strings.Builder, left, top, w, h float64) {
 
 // svgTextWidth estimates the width in pixels of s in the 12px chart font.
 func svgTextWidth(s string) float64 {
-	return 6.8 * float64(len([]rune(s)))
+	return 7 * float64(len([]rune(s)))
 }
 
 // svgShorten cuts s to n runes, ending in an ellipsis when cut.
