@@ -141,7 +141,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),
 		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
 		app.runsCommand(),
-		planned("predict", "Batch predictions from a model bundle, version or run", 4))
+		app.predictCommand())
 	add("evaluate",
 		planned("evaluate", "Evaluate a run on validation or test: baseline lift, segments, calibration, errors", 6),
 		planned("model", "Register model versions and move aliases such as champion", 6),
