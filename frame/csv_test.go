@@ -467,3 +467,14 @@ func TestReadGzipErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cells(f), cells(g))
 }
+
+func TestReadFileTSVSingleColumn(t *testing.T) {
+	t.Parallel()
+	// Detection would take the commas for delimiters; .tsv means tab.
+	path := filepath.Join(t.TempDir(), "names.tsv")
+	require.NoError(t, os.WriteFile(path, []byte("name\nSmith, John\nDoe, Jane\n"), 0o644))
+	f, err := ReadFile(path, ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"name"}, f.Names())
+	require.Equal(t, [][]string{{"Smith, John"}, {"Doe, Jane"}}, cells(f))
+}

@@ -1,0 +1,144 @@
+package gbdt
+
+import (
+	"math"
+	"slices"
+)
+
+// sortFloats sorts v (without NaN) in increasing order: a radix sort on the
+// order-preserving integer keys of the floats, 11 bits a pass, for long
+// slices. keys is scratch of 2*len(v) or nil.
+func sortFloats(v []float64, keys []uint64) {
+	n := len(v)
+	if n < 512 {
+		slices.Sort(v)
+		return
+	}
+	if len(keys) < 2*n {
+		keys = make([]uint64, 2*n)
+	}
+	a, b := keys[:n], keys[n:2*n]
+	for i, x := range v {
+		u := math.Float64bits(x)
+		if u>>63 != 0 {
+			u = ^u
+		} else {
+			u |= 1 << 63
+		}
+		a[i] = u
+	}
+	var count [2048]int
+	for shift := uint(0); shift < 64; shift += 11 {
+		clear(count[:])
+		for _, u := range a {
+			count[(u>>shift)&2047]++
+		}
+		if count[(a[0]>>shift)&2047] == n {
+			continue // every key has the same digit
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, u := range a {
+			d := (u >> shift) & 2047
+			b[count[d]] = u
+			count[d]++
+		}
+		a, b = b, a
+	}
+	for i, u := range a {
+		if u>>63 != 0 {
+			u &^= 1 << 63
+		} else {
+			u = ^u
+		}
+		v[i] = math.Float64frombits(u)
+	}
+}
+
+const (
+	// missingBin is the bin of missing values in every feature.
+	missingBin = 255
+	// binSubsample is the number of rows thresholds are computed from, as
+	// scikit-learn's _BinMapper(subsample=2e5).
+	binSubsample = 200_000
+	// almostInf caps thresholds as scikit-learn's ALMOST_INF: +Inf is kept for
+	// splits between non-missing and missing values.
+	almostInf = 1e300
+)
+
+// findThresholds returns the bin thresholds of a numerical feature from its
+// non-missing values, as scikit-learn's _find_binning_thresholds: the
+// midpoints between consecutive distinct values when there are at most
+// maxBins of them, otherwise the maxBins-1 inner quantiles (numpy's
+// percentile, method "midpoint"). A value x falls in bin i when
+// t[i-1] < x <= t[i]. vals is sorted in place; keys, when not nil, is
+// scratch of at least 2*len(vals).
+func findThresholds(vals []float64, maxBins int, keys []uint64) []float64 {
+	if len(vals) == 0 {
+		return nil
+	}
+	sortFloats(vals, keys)
+	distinct := 1
+	for i := 1; i < len(vals); i++ {
+		if vals[i] != vals[i-1] {
+			distinct++
+		}
+	}
+	var t []float64
+	if distinct <= maxBins {
+		t = make([]float64, 0, distinct-1)
+		for i := 1; i < len(vals); i++ {
+			if vals[i] != vals[i-1] {
+				t = append(t, (vals[i-1]+vals[i])*0.5)
+			}
+		}
+	} else {
+		t = make([]float64, maxBins-1)
+		n := float64(len(vals) - 1)
+		step := 100 / float64(maxBins) // numpy.linspace(0, 100, maxBins+1)
+		for i := range t {
+			q := float64(i+1) * step / 100
+			pos := n * q
+			lo, hi := math.Floor(pos), math.Ceil(pos)
+			if lo == hi {
+				t[i] = vals[int(lo)]
+				continue
+			}
+			a, b := vals[int(lo)], vals[int(lo)+1]
+			t[i] = b - (b-a)*0.5 // numpy's _lerp with gamma 0.5
+		}
+	}
+	for i, v := range t {
+		if v > almostInf {
+			t[i] = almostInf
+		}
+	}
+	return t
+}
+
+// binOf returns the bin of x for thresholds t: the number of thresholds
+// strictly below x, or missingBin for NaN.
+func binOf(t []float64, x float64) uint8 {
+	if x != x {
+		return missingBin
+	}
+	// Branch-free lower bound: base ends at the first threshold >= x.
+	base, n := 0, len(t)
+	if n == 0 {
+		return 0
+	}
+	for n > 1 {
+		half := n / 2
+		if t[base+half-1] < x {
+			base += half
+		}
+		n -= half
+	}
+	if t[base] < x {
+		base++
+	}
+	return uint8(base)
+}

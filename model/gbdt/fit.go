@@ -1,0 +1,660 @@
+package gbdt
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+
+	"mlw.dev/model"
+)
+
+// Random streams of a fit, one per kind of choice.
+const (
+	streamBinning = iota + 1
+	streamValidation
+	streamRows
+	streamCols
+)
+
+// rowSet is a set of rows of a matrix: rows[i] is the i-th, or i itself when
+// rows is nil.
+type rowSet struct {
+	X    model.Matrix
+	rows []int32
+}
+
+func (s rowSet) len() int {
+	if s.rows == nil {
+		return s.X.Rows
+	}
+	return len(s.rows)
+}
+
+func (s rowSet) row(i int) []float64 {
+	if s.rows != nil {
+		i = int(s.rows[i])
+	}
+	return s.X.Data[i*s.X.Cols : (i+1)*s.X.Cols]
+}
+
+// dataset is the training or validation part of a problem.
+type dataset struct {
+	rowSet
+	y, w []float64 // w nil means all 1
+	sw   float64   // sum of weights
+}
+
+func newDataset(p *model.Problem, rows []int32) *dataset {
+	d := &dataset{rowSet: rowSet{X: p.X, rows: rows}}
+	n := d.len()
+	if rows == nil {
+		d.y = p.Y
+		d.w = p.Weights
+	} else {
+		d.y = make([]float64, n)
+		for i, r := range rows {
+			d.y[i] = p.Y[r]
+		}
+		if p.Weights != nil {
+			d.w = make([]float64, n)
+			for i, r := range rows {
+				d.w[i] = p.Weights[r]
+			}
+		}
+	}
+	d.sw = float64(n)
+	if d.w != nil {
+		d.sw = 0
+		for _, v := range d.w {
+			d.sw += v
+		}
+	}
+	return d
+}
+
+// Fit learns the trees from p, replacing any previous fit. It returns an
+// error when the Config is invalid, p is malformed, the loss does not suit
+// the task, a categorical feature has codes out of range or more categories
+// than max_bins, a weight is negative or not finite, or a target is not
+// finite; it returns ctx.Err() when ctx is cancelled (checked every
+// iteration). On error the model keeps its previous fit.
+func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
+	cfg := m.Config.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkProblem(p); err != nil {
+		return err
+	}
+	loss := cfg.Loss
+	switch {
+	case loss == LossAuto && p.Task.IsClassification():
+		loss = LossLogLoss
+	case loss == LossAuto:
+		loss = LossSquaredError
+	case loss == LossLogLoss && !p.Task.IsClassification():
+		return fmt.Errorf("loss log_loss needs a classification task, not %s", p.Task)
+	case loss != LossLogLoss && p.Task.IsClassification():
+		return fmt.Errorf("loss %s needs a regression task, not %s", loss, p.Task)
+	}
+	nOut := 1
+	if p.Task == model.MulticlassClassification {
+		nOut = p.Classes
+	}
+	cats, err := categories(p, cfg.MaxBins)
+	if err != nil {
+		return err
+	}
+	jobs := cfg.NJobs
+	if jobs == 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	w := newWorkers(jobs)
+	defer w.close()
+
+	// Training and validation rows.
+	early := cfg.EarlyStopping == EarlyStoppingOn ||
+		cfg.EarlyStopping == EarlyStoppingAuto && p.X.Rows > earlyStoppingAutoRows
+	var train, valid *dataset
+	switch {
+	case p.Valid != nil:
+		train, valid = newDataset(p, nil), newDataset(p.Valid, nil)
+	case early:
+		tr, va := validationSplit(p, cfg.ValidationFraction, newRNG(cfg.Seed, streamValidation))
+		if len(tr) == 0 || len(va) == 0 {
+			return fmt.Errorf("%d rows are too few to hold out a validation fraction of %g for early stopping", p.X.Rows, cfg.ValidationFraction)
+		}
+		train, valid = newDataset(p, tr), newDataset(p, va)
+	default:
+		train = newDataset(p, nil)
+	}
+	if !(train.sw > 0) {
+		return fmt.Errorf("the training weights sum to %g, want > 0", train.sw)
+	}
+	if valid != nil && !(valid.sw > 0) {
+		return fmt.Errorf("the validation weights sum to %g, want > 0", valid.sw)
+	}
+
+	t := newTrainer(w, train.rowSet, cats, cfg, newRNG(cfg.Seed, streamBinning))
+	t.constHess = train.w == nil && (loss == LossSquaredError || loss == LossAbsoluteError)
+	b := &booster{
+		cfg: cfg, loss: loss, nOut: nOut, t: t, train: train, valid: valid, early: early,
+		rowRNG: newRNG(cfg.Seed, streamRows), colRNG: newRNG(cfg.Seed, streamCols),
+	}
+	f, err := b.run(ctx)
+	if err != nil {
+		return err
+	}
+	f.task, f.nFeatures, f.loss, f.nOut = p.Task, p.X.Cols, loss, nOut
+	if p.Task.IsClassification() {
+		f.classes = p.Classes
+	}
+	m.fit = *f
+	return nil
+}
+
+// checkProblem validates p and its validation data beyond Problem.Validate.
+func checkProblem(p *model.Problem) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := checkValues(p, "training"); err != nil {
+		return err
+	}
+	if v := p.Valid; v != nil {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("validation data: %w", err)
+		}
+		if v.Task != p.Task || v.Classes != p.Classes {
+			return fmt.Errorf("validation data is a %s task with %d classes, training data a %s task with %d", v.Task, v.Classes, p.Task, p.Classes)
+		}
+		if err := checkValues(v, "validation"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkValues(p *model.Problem, what string) error {
+	for i, y := range p.Y {
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			return fmt.Errorf("%s row %d: target %g is not finite", what, i, y)
+		}
+	}
+	for i, w := range p.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("%s row %d: weight %g is not a finite number >= 0", what, i, w)
+		}
+	}
+	return nil
+}
+
+// categories returns the number of categories of each feature (0 for a
+// numerical one). A categorical feature without Categories takes the largest
+// code seen plus one.
+func categories(p *model.Problem, maxBins int) ([]int, error) {
+	cats := make([]int, p.X.Cols)
+	for f, ft := range p.Features {
+		if !ft.Categorical {
+			continue
+		}
+		hi := -1
+		for i := range p.X.Rows {
+			x := p.X.Data[i*p.X.Cols+f]
+			if x != x {
+				continue
+			}
+			if x < 0 || x != math.Trunc(x) || ft.Categories > 0 && x >= float64(ft.Categories) || x >= float64(maxBins) {
+				return nil, fmt.Errorf("feature %q row %d: category code %g is not an integer in 0..%d", ft.Name, i, x, max(min(ft.Categories, maxBins), 1)-1)
+			}
+			hi = max(hi, int(x))
+		}
+		c := ft.Categories
+		if c == 0 {
+			c = hi + 1
+		}
+		if c > maxBins {
+			return nil, fmt.Errorf("feature %q has %d categories, more than max_bins %d", ft.Name, c, maxBins)
+		}
+		cats[f] = max(c, 1)
+	}
+	return cats, nil
+}
+
+// validationSplit holds out ceil(frac*n) rows of p, stratified by class for
+// classification, and returns the training and validation rows in order.
+func validationSplit(p *model.Problem, frac float64, r *rng) (train, valid []int32) {
+	n := p.X.Rows
+	nVal := int(math.Ceil(frac * float64(n)))
+	groups := [][]int32{nil}
+	if p.Task.IsClassification() {
+		groups = make([][]int32, p.Classes)
+		for i, y := range p.Y {
+			groups[int(y)] = append(groups[int(y)], int32(i))
+		}
+	} else {
+		groups[0] = make([]int32, n)
+		for i := range groups[0] {
+			groups[0][i] = int32(i)
+		}
+	}
+	// Largest remainders: class c gets floor(nVal*n_c/n) rows, plus one for
+	// the classes with the largest remainders until nVal rows are taken.
+	take := make([]int, len(groups))
+	rem := make([]float64, len(groups))
+	taken := 0
+	for c, g := range groups {
+		exact := float64(nVal) * float64(len(g)) / float64(n)
+		take[c] = int(exact)
+		rem[c] = exact - float64(take[c])
+		taken += take[c]
+	}
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case rem[a] > rem[b]:
+			return -1
+		case rem[a] < rem[b]:
+			return 1
+		}
+		return 0
+	})
+	for _, c := range order {
+		if taken >= nVal {
+			break
+		}
+		if take[c] < len(groups[c]) {
+			take[c]++
+			taken++
+		}
+	}
+	isVal := make([]bool, n)
+	for c, g := range groups {
+		shuffle(r, g)
+		for _, i := range g[:take[c]] {
+			isVal[i] = true
+		}
+	}
+	for i, v := range isVal {
+		if v {
+			valid = append(valid, int32(i))
+		} else {
+			train = append(train, int32(i))
+		}
+	}
+	return train, valid
+}
+
+// newTrainer bins the training rows: thresholds from at most binSubsample
+// rows, then every row to uint8 bins, column-major.
+func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng) *trainer {
+	n, nf := rs.len(), rs.X.Cols
+	t := &trainer{
+		w: w, n: n, nf: nf,
+		bins:        make([]uint8, n*nf),
+		nb:          make([]int, nf),
+		hasMissing:  make([]bool, nf),
+		categorical: make([]bool, nf),
+		thresholds:  make([][]float64, nf),
+		lambda:      cfg.L2Regularization,
+		minLeaf:     cfg.MinSamplesLeaf,
+		maxLeaves:   cfg.MaxLeafNodes,
+		maxDepth:    cfg.MaxDepth,
+		idx:         make([]int32, n),
+		tmp:         make([]int32, n),
+		ogh:         make([]gpair, n),
+	}
+	// The rows thresholds are computed from, transposed to columns.
+	sub := rowSet{X: rs.X, rows: rs.rows}
+	if n > binSubsample {
+		pick, _ := sample(r, n, binSubsample, make([]int32, 0, binSubsample), make([]int32, 0, n-binSubsample))
+		if rs.rows != nil {
+			for i, j := range pick {
+				pick[i] = rs.rows[j]
+			}
+		}
+		sub.rows = pick
+	}
+	ns := sub.len()
+	cols := make([]float64, ns*nf)
+	const block = 1024
+	w.run((ns+block-1)/block, func(_, bi int) {
+		for i := bi * block; i < min(ns, (bi+1)*block); i++ {
+			for f, x := range sub.row(i) {
+				cols[f*ns+i] = x
+			}
+		}
+	})
+	type scratch struct {
+		vals []float64
+		keys []uint64
+	}
+	scratches := make([]scratch, w.n)
+	w.run(nf, func(wi, f int) {
+		if cats[f] > 0 {
+			t.categorical[f] = true
+			t.nb[f] = cats[f]
+			return
+		}
+		s := &scratches[wi]
+		if s.vals == nil {
+			s.vals = make([]float64, 0, ns)
+			s.keys = make([]uint64, 2*ns)
+		}
+		vals := s.vals[:0]
+		for _, x := range cols[f*ns : (f+1)*ns] {
+			if x == x {
+				vals = append(vals, x)
+			}
+		}
+		t.thresholds[f] = findThresholds(vals, cfg.MaxBins, s.keys)
+		t.nb[f] = len(t.thresholds[f]) + 1
+	})
+	cols = nil
+	// Bin every training row.
+	w.run((n+block-1)/block, func(_, bi int) {
+		for i := bi * block; i < min(n, (bi+1)*block); i++ {
+			for f, x := range rs.row(i) {
+				var b uint8
+				switch {
+				case x != x:
+					b = missingBin
+				case t.categorical[f]:
+					b = uint8(x)
+				default:
+					b = binOf(t.thresholds[f], x)
+				}
+				t.bins[f*n+i] = b
+			}
+		}
+	})
+	w.run(nf, func(_, f int) {
+		t.hasMissing[f] = slices.Contains(t.bins[f*n:(f+1)*n], missingBin)
+	})
+	return t
+}
+
+// booster runs the boosting iterations of one fit.
+type booster struct {
+	cfg          Config
+	loss         Loss
+	nOut         int
+	t            *trainer
+	train, valid *dataset
+	early        bool
+	rowRNG       *rng
+	colRNG       *rng
+
+	f         *fitted
+	nodeGain  []float64 // gain of every compiled node, 0 for leaves
+	raw, vraw []float64
+	gh        [][]gpair
+	rest      []int32 // training rows left out of the iteration's subsample
+	partial   []float64
+	resid     []float64
+	residW    []float64
+	order     []int32
+}
+
+func (b *booster) run(ctx context.Context) (*fitted, error) {
+	cfg, t := b.cfg, b.t
+	n, nOut := t.n, b.nOut
+	f := &fitted{baseline: baseline(b.loss, nOut, b.train.y, b.train.w)}
+	b.f = f
+	b.raw = make([]float64, nOut*n)
+	for k := range nOut {
+		for i := range n {
+			b.raw[k*n+i] = f.baseline[k]
+		}
+	}
+	b.gh = make([][]gpair, nOut)
+	for k := range b.gh {
+		b.gh[k] = make([]gpair, n)
+	}
+	var scores []float64 // -validation loss, baseline first (scikit-learn)
+	if b.valid != nil {
+		nv := b.valid.len()
+		b.vraw = make([]float64, nOut*nv)
+		for k := range nOut {
+			for i := range nv {
+				b.vraw[k*nv+i] = f.baseline[k]
+			}
+		}
+		scores = append(scores, -lossSum(b.loss, nOut, nv, b.valid.y, b.valid.w, b.vraw)/b.valid.sw)
+	}
+	mRows := n
+	if cfg.Subsample < 1 {
+		mRows = max(1, int(math.Round(cfg.Subsample*float64(n))))
+	}
+	nCols := t.nf
+	if cfg.Colsample < 1 {
+		nCols = max(1, int(math.Round(cfg.Colsample*float64(t.nf))))
+	}
+	allFeats := make([]int32, t.nf)
+	for i := range allFeats {
+		allFeats[i] = int32(i)
+	}
+	b.partial = make([]float64, (n+gradChunk-1)/gradChunk)
+	stopped := false
+	for it := 0; it < cfg.MaxIter; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		l := b.gradients()
+		if it > 0 {
+			f.trainLoss = append(f.trainLoss, l/b.train.sw)
+		}
+		// Rows of this iteration.
+		t.identity = mRows == n
+		if t.identity {
+			for i := range t.idx {
+				t.idx[i] = int32(i)
+			}
+			b.rest = b.rest[:0]
+		} else {
+			_, b.rest = sample(b.rowRNG, n, mRows, t.idx[:0], b.rest)
+		}
+		for k := range nOut {
+			feats := allFeats
+			if nCols < t.nf {
+				shuffle(b.colRNG, allFeats)
+				feats = slices.Clone(allFeats[:nCols])
+				slices.Sort(feats)
+				slices.Sort(allFeats)
+			}
+			t.feats = t.feats[:0]
+			for _, ft := range feats {
+				if t.nb[ft] > 1 || t.hasMissing[ft] {
+					t.feats = append(t.feats, ft)
+				}
+			}
+			nodes := t.grow(b.gh[k], mRows)
+			b.addTree(k, nodes)
+		}
+		if b.valid != nil {
+			nv := b.valid.len()
+			vl := lossSum(b.loss, nOut, nv, b.valid.y, b.valid.w, b.vraw) / b.valid.sw
+			f.validLoss = append(f.validLoss, vl)
+			scores = append(scores, -vl)
+			if b.early && shouldStop(scores, cfg.NIterNoChange, cfg.Tol) {
+				stopped = true
+				break
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.trainLoss = append(f.trainLoss, lossSum(b.loss, nOut, n, b.train.y, b.train.w, b.raw)/b.train.sw)
+	f.nIter = len(f.roots) / nOut
+	if stopped {
+		// Keep the iterations up to the lowest validation loss.
+		best := 0
+		for i, s := range scores {
+			if s > scores[best] {
+				best = i
+			}
+		}
+		f.nIter = best
+	}
+	keep := f.nIter * nOut
+	end := len(f.nodes)
+	if keep < len(f.roots) {
+		end = int(f.roots[keep])
+	}
+	f.roots = slices.Clip(f.roots[:keep])
+	f.nodes = slices.Clip(f.nodes[:end])
+	used := 0
+	for _, nd := range f.nodes {
+		if nd.cat >= 0 {
+			used = max(used, int(nd.cat)+1)
+		}
+	}
+	f.bitsets = slices.Clip(f.bitsets[:used])
+	f.importances = make([]float64, t.nf)
+	var total float64
+	for i, nd := range f.nodes {
+		if nd.feature >= 0 {
+			f.importances[nd.feature] += b.nodeGain[i]
+			total += b.nodeGain[i]
+		}
+	}
+	if total > 0 {
+		for i := range f.importances {
+			f.importances[i] /= total
+		}
+	}
+	return f, nil
+}
+
+// shouldStop is scikit-learn's _should_stop: scores (higher is better) have
+// not improved by more than tol over the score nIterNoChange+1 back.
+func shouldStop(scores []float64, nIterNoChange int, tol float64) bool {
+	ref := nIterNoChange + 1
+	if len(scores) < ref {
+		return false
+	}
+	refScore := scores[len(scores)-ref] + tol
+	for _, s := range scores[len(scores)-ref+1:] {
+		if s > refScore {
+			return false
+		}
+	}
+	return true
+}
+
+// gradients computes the gradients and hessians at the current raw scores
+// and returns the training loss sum there.
+func (b *booster) gradients() float64 {
+	n := b.t.n
+	chunks := len(b.partial)
+	b.t.w.run(chunks, func(_, c int) {
+		lo, hi := c*gradChunk, min(n, (c+1)*gradChunk)
+		b.partial[c] = gradients(b.loss, b.nOut, n, b.train.y, b.train.w, b.raw, b.gh, lo, hi)
+	})
+	var s float64
+	for _, v := range b.partial {
+		s += v
+	}
+	return s
+}
+
+// addTree compiles the grown tree of output k, appends it to the model and
+// adds its outputs to the training and validation raw scores.
+func (b *booster) addTree(k int, gn []gnode) {
+	t, f := b.t, b.f
+	n := t.n
+	raw := b.raw[k*n : (k+1)*n]
+	lr := b.cfg.LearningRate
+	// Leaf values.
+	values := make([]float64, len(gn))
+	for i := range gn {
+		nd := &gn[i]
+		if nd.left >= 0 {
+			continue
+		}
+		if b.loss == LossAbsoluteError {
+			values[i] = lr * b.leafMedian(raw, t.idx[nd.start:nd.end])
+		} else {
+			values[i] = lr * -nd.sumG / (nd.sumH + t.lambda + valueEps)
+		}
+		for _, r := range t.idx[nd.start:nd.end] {
+			raw[r] += values[i]
+		}
+	}
+	root := int32(len(f.nodes))
+	f.roots = append(f.roots, root)
+	b.compile(gn, values)
+	// Rows the tree did not grow on, and validation rows.
+	for _, r := range b.rest {
+		raw[r] += treeValue(f.nodes, f.bitsets, root, b.train.row(int(r)))
+	}
+	if b.valid != nil {
+		nv := b.valid.len()
+		vraw := b.vraw[k*nv : (k+1)*nv]
+		for i := range nv {
+			vraw[i] += treeValue(f.nodes, f.bitsets, root, b.valid.row(i))
+		}
+	}
+}
+
+// compile appends the tree gn to the model's nodes: the root, then for
+// every split its two children side by side, each pair followed by the
+// subtrees of its nodes.
+func (b *booster) compile(gn []gnode, values []float64) {
+	f := b.f
+	f.nodes = append(f.nodes, node{})
+	b.nodeGain = append(b.nodeGain, 0)
+	b.compileAt(gn, values, 0, int32(len(f.nodes)-1))
+}
+
+// compileAt writes gn[i] into the reserved slot f.nodes[at].
+func (b *booster) compileAt(gn []gnode, values []float64, i, at int32) {
+	f, t := b.f, b.t
+	g := &gn[i]
+	if g.left < 0 {
+		f.nodes[at] = node{value: values[i], feature: -1, left: -1, cat: -1}
+		return
+	}
+	s := &g.split
+	nd := node{feature: s.feature, missingLeft: s.missingLeft, cat: -1}
+	if s.categorical {
+		bs := s.cats
+		bs[missingBin>>6] &^= 1 << (missingBin & 63)
+		nd.cat = int32(len(f.bitsets))
+		f.bitsets = append(f.bitsets, bs)
+	} else if int(s.bin) == t.nb[s.feature]-1 {
+		nd.value = math.Inf(1) // non-missing left, missing right
+	} else {
+		nd.value = t.thresholds[s.feature][s.bin]
+	}
+	nd.left = int32(len(f.nodes))
+	f.nodes = append(f.nodes, node{}, node{})
+	b.nodeGain = append(b.nodeGain, 0, 0)
+	f.nodes[at] = nd
+	b.nodeGain[at] = s.gain
+	b.compileAt(gn, values, g.left, nd.left)
+	b.compileAt(gn, values, g.right, nd.left+1)
+}
+
+// leafMedian returns the weighted median of the residuals y - raw over rows.
+func (b *booster) leafMedian(raw []float64, rows []int32) float64 {
+	b.resid = b.resid[:0]
+	for _, r := range rows {
+		b.resid = append(b.resid, b.train.y[r]-raw[r])
+	}
+	var w []float64
+	if b.train.w != nil {
+		b.residW = b.residW[:0]
+		for _, r := range rows {
+			b.residW = append(b.residW, b.train.w[r])
+		}
+		w = b.residW
+	}
+	return median(b.resid, w, b.order[:0])
+}

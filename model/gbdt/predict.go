@@ -1,0 +1,262 @@
+package gbdt
+
+import (
+	"math"
+
+	"mlw.dev/model"
+)
+
+// node is one node of a compiled tree, 32 bytes. A split sends a row to its
+// left child nodes[left] when its feature value x is NaN and missingLeft is
+// set, or, for a numerical split (cat < 0), when x <= thr, or, for a
+// categorical split, when the category x is in bitsets[cat]; otherwise to its
+// right child nodes[left+1]. Siblings are adjacent so that a walk picks a
+// child without a branch.
+//
+// A leaf holds its output (learning rate applied) in out and is its own left
+// child, with threshold +Inf on feature 0 and missingLeft set: every row
+// "goes left" and stays. A walk can therefore take a fixed number of steps,
+// the tree's depth, which lets predictBlock walk several trees or rows in
+// lockstep without a branch per node.
+type node struct {
+	thr         float64
+	out         float64
+	feature     int32
+	left        int32
+	cat         int32
+	missingLeft bool
+}
+
+// leafNode returns the leaf with output v at index i.
+func leafNode(i int32, v float64) node {
+	return node{thr: math.Inf(1), out: v, left: i, cat: -1, missingLeft: true}
+}
+
+// bitset is a set of category codes 0..254.
+type bitset [4]uint64
+
+func (b *bitset) set(c int)      { b[c>>6] |= 1 << (c & 63) }
+func (b *bitset) has(c int) bool { return b[c>>6]&(1<<(c&63)) != 0 }
+
+// hasFloat reports whether category x is in the set. Unknown codes
+// (negative, fractional, 255 and above) are in no set, so they go right, as
+// in scikit-learn.
+func (b *bitset) hasFloat(x float64) bool {
+	if !(x >= 0 && x < missingBin) {
+		return false
+	}
+	c := int(x)
+	return float64(c) == x && b.has(c)
+}
+
+// step returns the child of nodes[i] that row goes to (i itself for a leaf).
+func step(nodes []node, bits []bitset, i int32, row []float64) int32 {
+	nd := &nodes[i]
+	x := row[nd.feature]
+	// The common case, a non-missing value and a numerical split, is decided
+	// without a branch: right is 0 or 1.
+	right := b2i(!(x <= nd.thr))
+	if nd.cat >= 0 || x != x {
+		right = b2i(!goesLeft(nd, bits, x))
+	}
+	return nd.left + right
+}
+
+// goesLeft decides a categorical split or a missing value.
+func goesLeft(nd *node, bits []bitset, x float64) bool {
+	if x != x {
+		return nd.missingLeft
+	}
+	return bits[nd.cat].hasFloat(x)
+}
+
+func b2i(b bool) int32 {
+	var i int32
+	if b {
+		i = 1
+	}
+	return i
+}
+
+// treeValue returns the output of the tree rooted at nodes[i] for row.
+func treeValue(nodes []node, bits []bitset, i int32, row []float64) float64 {
+	for nodes[i].left != i {
+		i = step(nodes, bits, i, row)
+	}
+	return nodes[i].out
+}
+
+// lanes is the number of walks predictBlock runs in lockstep: independent
+// chains of loads that the processor overlaps.
+const lanes = 8
+
+// walk8 walks the trees at roots[l] for rows[l], l < lanes, for steps steps
+// (at least the depth of every tree) and adds the leaf outputs to acc[l].
+func walk8(nodes []node, bits []bitset, roots *[lanes]int32, rows *[lanes][]float64, steps int32, acc *[lanes]float64) {
+	at := *roots
+	for range steps {
+		for l := range at {
+			at[l] = step(nodes, bits, at[l], rows[l])
+		}
+	}
+	for l, i := range at {
+		acc[l] += nodes[i].out
+	}
+}
+
+// PredictTo writes X.Rows*Outputs() values into dst, row-major, and returns
+// the slice written: the predicted target for regression, the class
+// probabilities for classification. It allocates only when cap(dst) is too
+// small and is safe for concurrent use. It panics if the model is not fitted
+// or X has the wrong number of columns.
+func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
+	f := &m.fit
+	if f.nOut == 0 {
+		panic("gbdt: PredictTo on a model that is not fitted")
+	}
+	if X.Cols != f.nFeatures {
+		panic("gbdt: X.Cols != number of features the model was fitted on")
+	}
+	out := m.Outputs()
+	need := X.Rows * out
+	if cap(dst) < need {
+		dst = make([]float64, need)
+	}
+	dst = dst[:need]
+	i := 0
+	for ; i+lanes <= X.Rows; i += lanes {
+		f.predictRows(dst[i*out:(i+lanes)*out], X, i)
+	}
+	for ; i < X.Rows; i++ {
+		f.predictRow(dst[i*out:(i+1)*out], X.Data[i*X.Cols:(i+1)*X.Cols])
+	}
+	return dst
+}
+
+// predictRows writes the predictions of the lanes rows X[i:i+lanes] into o,
+// walking every tree for the rows in lockstep.
+func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
+	var rows [lanes][]float64
+	for l := range rows {
+		rows[l] = X.Data[(i+l)*X.Cols : (i+l+1)*X.Cols]
+	}
+	k := f.nOut
+	var acc [lanes]float64
+	var roots [lanes]int32
+	for c := range k {
+		for l := range acc {
+			acc[l] = f.baseline[c]
+		}
+		for t := c; t < len(f.roots); t += k {
+			for l := range roots {
+				roots[l] = f.roots[t]
+			}
+			walk8(f.nodes, f.bitsets, &roots, &rows, f.depth[t], &acc)
+		}
+		if k == 1 {
+			for l, r := range acc {
+				f.output(o[l*f.outputs():(l+1)*f.outputs()], r)
+			}
+			return
+		}
+		for l, r := range acc {
+			o[l*k+c] = r
+		}
+	}
+	for l := range lanes {
+		softmax(o[l*k : (l+1)*k])
+	}
+}
+
+// predictRow writes the prediction of one row into o (len Outputs()),
+// walking lanes trees in lockstep.
+func (f *fitted) predictRow(o, row []float64) {
+	var rows [lanes][]float64
+	for l := range rows {
+		rows[l] = row
+	}
+	k := f.nOut
+	var roots [lanes]int32
+	for c := range k {
+		var acc [lanes]float64
+		acc[0] = f.baseline[c]
+		// Trees of output c are roots[c], roots[c+k], ...
+		n := (len(f.roots) - c + k - 1) / k
+		j := 0
+		for ; j+lanes <= n; j += lanes {
+			var steps int32
+			for l := range roots {
+				t := c + (j+l)*k
+				roots[l] = f.roots[t]
+				steps = max(steps, f.depth[t])
+			}
+			walk8(f.nodes, f.bitsets, &roots, &rows, steps, &acc)
+		}
+		r := acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7]
+		for ; j < n; j++ {
+			r += treeValue(f.nodes, f.bitsets, f.roots[c+j*k], row)
+		}
+		if k == 1 {
+			f.output(o, r)
+			return
+		}
+		o[c] = r
+	}
+	softmax(o)
+}
+
+// outputs is Model.Outputs.
+func (f *fitted) outputs() int {
+	if f.task == model.Regression {
+		return 1
+	}
+	return f.classes
+}
+
+// output writes the prediction for the raw score r of a one-output model.
+func (f *fitted) output(o []float64, r float64) {
+	if f.task == model.Regression {
+		o[0] = r
+		return
+	}
+	p := sigmoid(r)
+	o[0], o[1] = 1-p, p
+}
+
+// softmax replaces raw scores by probabilities, in place.
+func softmax(o []float64) {
+	mx := math.Inf(-1)
+	for _, v := range o {
+		mx = max(mx, v)
+	}
+	var z float64
+	for i, v := range o {
+		o[i] = math.Exp(v - mx)
+		z += o[i]
+	}
+	for i := range o {
+		o[i] /= z
+	}
+}
+
+// treeDepths returns the depth of every tree: the most steps from its root
+// to a leaf. It walks iteratively, with stack as scratch.
+func treeDepths(nodes []node, roots []int32) []int32 {
+	depth := make([]int32, len(roots))
+	type item struct{ i, d int32 }
+	var stack []item
+	for t, r := range roots {
+		stack = append(stack[:0], item{r, 0})
+		for len(stack) > 0 {
+			it := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			nd := &nodes[it.i]
+			if nd.left == it.i {
+				depth[t] = max(depth[t], it.d)
+				continue
+			}
+			stack = append(stack, item{nd.left, it.d + 1}, item{nd.left + 1, it.d + 1})
+		}
+	}
+	return depth
+}

@@ -1,0 +1,209 @@
+package tree
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"mlw.dev/model"
+)
+
+// missingRank is the rank of a missing (NaN) value.
+const missingRank = math.MaxUint32
+
+// Dataset is a training problem prepared for growing trees: per feature, each
+// row's rank among the feature's distinct values, so that a node sorts small
+// integers instead of floats. A forest prepares its problem once and grows
+// every tree from the same Dataset; it is read-only and safe for concurrent
+// use once built.
+type Dataset struct {
+	task    model.Task
+	classes int
+	rows    int
+	cols    int
+	// rank[f*rows+i] is row i's rank in uniq[f], or missingRank.
+	rank []uint32
+	// uniq[f] holds feature f's distinct non-NaN values in ascending order.
+	uniq   [][]float64
+	hasNaN []bool
+	// close[f] says whether two of feature f's distinct values are within
+	// featureThreshold of each other; when not, a scan need not check.
+	close  []bool
+	// target holds class codes (classification) or targets (regression).
+	target []float64
+	// weight is the problem's sample weights; nil means all 1.
+	weight []float64
+}
+
+// NewDataset validates p and prepares it, ranking the features with up to
+// workers goroutines (workers <= 0 means GOMAXPROCS). p is not modified and
+// not retained, except that the Dataset shares p.Y and p.Weights.
+//
+// Beyond Problem.Validate, it rejects negative or non-finite weights, a zero
+// total weight and non-finite regression targets.
+func NewDataset(p *model.Problem, workers int) (*Dataset, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if p.X.Rows >= math.MaxUint32 {
+		return nil, fmt.Errorf("%d rows: at most %d are supported", p.X.Rows, math.MaxUint32-1)
+	}
+	total := 0.0
+	for i, w := range p.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("row %d: weight %g is not a finite number >= 0", i, w)
+		}
+		total += w
+	}
+	if p.Weights != nil && !(total > 0) {
+		return nil, fmt.Errorf("the sample weights sum to %g, want > 0", total)
+	}
+	if p.Task == model.Regression {
+		for i, y := range p.Y {
+			if math.IsNaN(y) || math.IsInf(y, 0) {
+				return nil, fmt.Errorf("row %d: target %g is not finite", i, y)
+			}
+		}
+	}
+	d := &Dataset{
+		task:    p.Task,
+		classes: p.Classes,
+		rows:    p.X.Rows,
+		cols:    p.X.Cols,
+		rank:    make([]uint32, p.X.Rows*p.X.Cols),
+		uniq:    make([][]float64, p.X.Cols),
+		hasNaN:  make([]bool, p.X.Cols),
+		close:   make([]bool, p.X.Cols),
+		target:  p.Y,
+		weight:  p.Weights,
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, d.cols)
+	var wg sync.WaitGroup
+	next := make(chan int, d.cols)
+	for f := range d.cols {
+		next <- f
+	}
+	close(next)
+	for range workers {
+		wg.Go(func() {
+			keys := make([]uint64, d.rows)
+			idx := make([]uint32, d.rows)
+			tmpK := make([]uint64, d.rows)
+			tmpI := make([]uint32, d.rows)
+			for f := range next {
+				d.rankFeature(p.X, f, keys, idx, tmpK, tmpI)
+			}
+		})
+	}
+	wg.Wait()
+	return d, nil
+}
+
+// Rows returns the number of rows.
+func (d *Dataset) Rows() int { return d.rows }
+
+// Cols returns the number of features.
+func (d *Dataset) Cols() int { return d.cols }
+
+// Task returns the learning task.
+func (d *Dataset) Task() model.Task { return d.task }
+
+// Classes returns the number of classes (0 for regression).
+func (d *Dataset) Classes() int { return d.classes }
+
+// rankFeature fills column f of d.rank and d.uniq[f], using the scratch
+// buffers (each of length d.rows).
+func (d *Dataset) rankFeature(X model.Matrix, f int, keys []uint64, idx []uint32, tmpK []uint64, tmpI []uint32) {
+	rank := d.rank[f*d.rows : (f+1)*d.rows]
+	n := 0
+	for i := range d.rows {
+		v := X.Data[i*X.Cols+f]
+		if v != v {
+			rank[i] = missingRank
+			d.hasNaN[f] = true
+			continue
+		}
+		keys[n] = floatKey(v)
+		idx[n] = uint32(i)
+		n++
+	}
+	keys, idx = radixSort64(keys[:n], idx[:n], tmpK[:n], tmpI[:n])
+	uniq := make([]float64, 0, 16)
+	r := uint32(0)
+	for j := range n {
+		if j == 0 || keys[j] != keys[j-1] {
+			if j > 0 {
+				r++
+			}
+			uniq = append(uniq, keyFloat(keys[j]))
+		}
+		rank[idx[j]] = r
+	}
+	d.uniq[f] = uniq[:len(uniq):len(uniq)]
+	for j := 1; j < len(uniq); j++ {
+		if uniq[j] <= uniq[j-1]+featureThreshold {
+			d.close[f] = true
+			break
+		}
+	}
+}
+
+// floatKey maps a non-NaN float64 to a uint64 with the same order (-0 and +0
+// map to the same key).
+func floatKey(v float64) uint64 {
+	if v == 0 {
+		v = 0
+	}
+	b := math.Float64bits(v)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// keyFloat inverts floatKey.
+func keyFloat(k uint64) float64 {
+	if k>>63 != 0 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
+}
+
+// radixSort64 sorts keys, moving idx along, with an LSD radix sort of 8-bit
+// digits that skips digits all keys share. It returns the sorted slices,
+// which are either the inputs or the scratch buffers.
+func radixSort64(keys []uint64, idx []uint32, tmpK []uint64, tmpI []uint32) ([]uint64, []uint32) {
+	if len(keys) < 2 {
+		return keys, idx
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for d := range 8 {
+			counts[d][byte(k>>(8*d))]++
+		}
+	}
+	for d := range 8 {
+		c := &counts[d]
+		if c[byte(keys[0]>>(8*d))] == len(keys) {
+			continue
+		}
+		sum := 0
+		for b := range c {
+			c[b], sum = sum, sum+c[b]
+		}
+		shift := uint(8 * d)
+		for j, k := range keys {
+			b := byte(k >> shift)
+			tmpK[c[b]] = k
+			tmpI[c[b]] = idx[j]
+			c[b]++
+		}
+		keys, tmpK = tmpK, keys
+		idx, tmpI = tmpI, idx
+	}
+	return keys, idx
+}
