@@ -32,7 +32,7 @@ versions, profile them, and split them for training without leakage.`,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(app.dataAddCommand(), app.dataListCommand(), app.dataShowCommand(),
-		app.dataValidateCommand(), app.dataExpectCommand(), app.dataCleanCommand(), app.dataSplitCommand(), app.dataExportCommand())
+		app.dataProfileCommand(), app.dataValidateCommand(), app.dataExpectCommand(), app.dataCleanCommand(), app.dataSplitCommand(), app.dataExportCommand())
 	return c
 }
 

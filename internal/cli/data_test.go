@@ -271,3 +271,57 @@ func TestSplitRefusesLeakage(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &evs))
 	require.Equal(t, []struct{ Action, Reason string }{{"split.create.allow_leakage", "teaching example"}}, evs)
 }
+
+func TestDataProfile(t *testing.T) {
+	t.Parallel()
+	dir := initProject(t)
+	// A messy file: missing values, a duplicate row, an id column, a constant.
+	var b strings.Builder
+	b.WriteString("ticket_id,insulin,plan,const,y\n")
+	for i := range 60 {
+		insulin := fmt.Sprint(50 + i%17)
+		if i%2 == 0 {
+			insulin = "NA"
+		}
+		fmt.Fprintf(&b, "T%03d,%s,%s,7,%d\n", i, insulin, []string{"basic", "pro"}[i%2], (i/3)%2)
+	}
+	path := filepath.Join(t.TempDir(), "messy.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	require.Equal(t, 0, run(t, dir, nil, "data", "add", "messy", path, "--target", "y").code)
+
+	html := filepath.Join(dir, "profile.html")
+	r := run(t, dir, nil, "data", "profile", "messy", "--json", "--html", html)
+	require.Equal(t, 0, r.code, r.stderr)
+	var p struct {
+		Rows    int
+		Columns []struct {
+			Name       string
+			Type       string
+			Missing    int
+			MissingPct float64 `json:"missing_pct"`
+			Mean       *float64
+		}
+		DuplicateRows int `json:"duplicate_rows"`
+		Findings      []struct{ Severity, Column, Message string }
+		RunID         string `json:"run_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &p))
+	require.Equal(t, 60, p.Rows)
+	require.Equal(t, "insulin", p.Columns[1].Name)
+	require.Equal(t, 30, p.Columns[1].Missing)
+	require.InDelta(t, 50.0, p.Columns[1].MissingPct, 1e-12)
+	messages := map[string]string{}
+	for _, f := range p.Findings {
+		messages[f.Column] = f.Message
+	}
+	require.Equal(t, "insulin: 50.0% missing", messages["insulin"])
+	require.FileExists(t, html)
+	require.NotEmpty(t, p.RunID)
+
+	r = run(t, dir, nil, "status", "--json")
+	var st struct {
+		Stages []struct{ ID, Summary string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &st))
+	require.Contains(t, st.Stages[1].Summary, "1 profile(s)")
+}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/report"
 	"mlw.dev/internal/store"
+	"mlw.dev/profile"
 )
 
 func (app *App) proposalCommand() *cobra.Command {
@@ -88,11 +91,16 @@ func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error
 		if err != nil {
 			return nil, err
 		}
+		findings, err := e.profileFindings(c.Context(), v)
+		if err != nil {
+			return nil, err
+		}
 		p.Datasets = append(p.Datasets, report.DatasetEvidence{
-			Ref:     v.Ref().String(),
-			Rows:    v.Rows,
-			Columns: schemaColumns(v.Schema),
-			Target:  v.Roles.Target,
+			Ref:      v.Ref().String(),
+			Rows:     v.Rows,
+			Columns:  schemaColumns(v.Schema),
+			Target:   v.Roles.Target,
+			Findings: findings,
 		})
 	}
 	best, base, err := e.bestAndBaseline(c.Context())
@@ -111,6 +119,43 @@ func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error
 		p.Models = append(p.Models, report.ModelEvidence{Role: "best", Ref: best.run.ID, Model: best.run.Model, Metric: metric, Value: best.valid[metric], Baseline: b})
 	}
 	return p, nil
+}
+
+// profileFindings returns the warnings and errors of the latest profile of a
+// dataset version ("not profiled yet" when there is none), at most five.
+func (e *env) profileFindings(ctx context.Context, v *mlw.DatasetVersion) ([]string, error) {
+	runs, err := e.store.ListRuns(ctx, &store.ListRunsParams{Kind: "profile", DatasetVersionID: v.ID, Status: mlw.RunFinished, Limit: 1})
+	if err != nil || len(runs) == 0 {
+		return []string{"not profiled yet: mlw data profile " + v.Ref().String()}, err
+	}
+	arts, err := e.store.ListRunArtifacts(ctx, runs[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range arts {
+		if a.Name != "profile.json" {
+			continue
+		}
+		b, err := e.artifacts.Get(ctx, a.Key)
+		if err != nil {
+			return nil, err
+		}
+		var p profile.Profile
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("profile of %s: %w", v.Ref(), err)
+		}
+		var out []string
+		for _, f := range p.Findings {
+			if f.Severity != profile.SeverityInfo && len(out) < 5 {
+				out = append(out, f.Message)
+			}
+		}
+		if len(out) == 0 {
+			out = append(out, fmt.Sprintf("profiled: %d rows, no warnings", p.Rows))
+		}
+		return out, nil
+	}
+	return nil, nil
 }
 
 // scoredRun is a finished run with its validation metrics.

@@ -13,6 +13,8 @@ import (
 	"mlw.dev/internal/lifecycle"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/quickstart"
+	"mlw.dev/internal/report"
+	"mlw.dev/profile"
 	"mlw.dev/internal/train"
 	"mlw.dev/split"
 )
@@ -86,6 +88,25 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			}
 			v := added.Version
 			fmt.Fprintf(out, "   mlw data add tickets: %s, %d rows, sha256 %s…\n", v.Ref(), v.Rows, v.Hash[:12])
+			prof := profile.Compute(added.Frame, profile.Options{Target: v.Roles.Target, Time: v.Roles.Time, IDs: []string{v.Roles.ID}, Task: profile.Task(e.proj.Config.Task)})
+			if _, err := e.recordProfile(c, v, prof); err != nil {
+				return err
+			}
+			page, err := report.ProfileHTML(prof, "Data profile: "+v.Ref().String())
+			if err != nil {
+				return err
+			}
+			if err := writeFile(filepath.Join(dir, "profile.html"), page); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "   mlw data profile tickets --html profile.html: %d finding(s)", len(prof.Findings))
+			for i, f := range prof.Findings {
+				if i == 2 {
+					break
+				}
+				fmt.Fprintf(out, "; %s", f.Message)
+			}
+			fmt.Fprintln(out)
 			sp, rep, _, err := e.createSplit(c.Context(), v, added.Frame, split.Config{Strategy: split.Time, By: v.Roles.Time}.WithDefaults(), false, "quickstart split")
 			if err != nil {
 				return err

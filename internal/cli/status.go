@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"mlw.dev/internal/lifecycle"
+	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/store"
 )
@@ -103,7 +104,12 @@ func gatherFacts(ctx context.Context, e *env) (*lifecycle.Facts, error) {
 		return nil, err
 	}
 	for _, r := range runs {
+		if r.Status != mlw.RunFinished {
+			continue
+		}
 		switch r.Kind {
+		case "profile":
+			f.Profiles++
 		case "baseline":
 			f.BaselineRuns++
 			f.Runs++
