@@ -33,8 +33,10 @@ type ReadOptions struct {
 	// the tokens, NaN in a numeric column is missing.
 	MissingTokens []string
 	// Types forces the storage type of the named columns instead of
-	// inferring it; a value that does not parse as the type is an error.
-	// It applies to CSV input only: Parquet columns keep their stored type.
+	// inferring it, such as TypeCategorical for zip codes whose leading
+	// zeros matter. Booleans and datetimes accept the spellings inference
+	// accepts; a value that does not parse as the type is an error. For
+	// Parquet input only categorical or text for string columns is allowed.
 	Types map[string]Type
 
 	// chunkSize is the size of the blocks parsed in parallel; tests lower

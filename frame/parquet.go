@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -33,11 +34,14 @@ const parquetRowGroupRows = 1 << 18
 //     beyond 2^53 lose precision.
 //   - BOOLEAN: [Bool].
 //   - TIMESTAMP (any unit), DATE and INT96: [Datetime].
-//   - BYTE_ARRAY (STRING, ENUM or none): [Categorical] or [Text] by the
-//     rules of [InferSchema], or as recorded by [WriteParquet].
+//   - BYTE_ARRAY (STRING, ENUM or none): [Categorical] or [Text] as
+//     opts.Types says, else as recorded by [WriteParquet], else by the rules
+//     of [InferSchema].
 //
-// Nested, repeated and FIXED_LEN_BYTE_ARRAY columns are an error. Only
-// opts.Name is used. Columns are decoded in parallel.
+// Nested, repeated and FIXED_LEN_BYTE_ARRAY columns are an error, and so is
+// an opts.Types entry other than categorical or text for a string column.
+// Of the other options only opts.Name is used. Columns are decoded in
+// parallel.
 func ReadParquet(r io.ReaderAt, size int64, opts ReadOptions) (*Frame, error) {
 	name := opts.Name
 	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
@@ -74,6 +78,17 @@ func ReadParquet(r io.ReaderAt, size int64, opts ReadOptions) (*Frame, error) {
 				_ = stored[i].UnmarshalText([]byte(p))
 			}
 		}
+	}
+	for col, t := range opts.Types {
+		i := slices.Index(names, col)
+		if i < 0 {
+			return nil, &ParseError{File: name, Msg: fmt.Sprintf("ReadOptions.Types names column %q, which is not in the file", col)}
+		}
+		if t != TypeCategorical && t != TypeText || leaves[i].Type().Kind() != parquet.ByteArray {
+			return nil, &ParseError{File: name, Column: i + 1, ColumnName: col,
+				Msg: fmt.Sprintf("ReadOptions.Types: a Parquet %s column cannot be read as %s", leaves[i].Type(), t)}
+		}
+		stored[i] = t
 	}
 	nrows := int(pf.NumRows())
 	cols := make([]Column, len(leaves))

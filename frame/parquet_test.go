@@ -141,3 +141,26 @@ func TestParquetErrors(t *testing.T) {
 	require.Equal(t, path, perr.File)
 	require.Contains(t, err.Error(), path+": not a valid Parquet file: ")
 }
+
+func TestParquetTypes(t *testing.T) {
+	t.Parallel()
+	f, err := New([]string{"code", "n"}, []Column{
+		NewCategoricalFromStrings([]string{"a", "b", "a"}, nil),
+		NewNumeric([]float64{1, 2, 3}),
+	})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, WriteParquet(&buf, f))
+	read := func(types map[string]Type) (*Frame, error) {
+		return ReadParquet(bytes.NewReader(buf.Bytes()), int64(buf.Len()), ReadOptions{Name: "x.parquet", Types: types})
+	}
+	g, err := read(map[string]Type{"code": TypeText})
+	require.NoError(t, err)
+	require.Equal(t, []Type{TypeText, TypeNumeric}, types(g))
+	require.Equal(t, cells(f), cells(g))
+
+	_, err = read(map[string]Type{"n": TypeCategorical})
+	require.EqualError(t, err, `x.parquet column 2 ("n"): ReadOptions.Types: a Parquet DOUBLE column cannot be read as categorical`)
+	_, err = read(map[string]Type{"zz": TypeText})
+	require.EqualError(t, err, `x.parquet: ReadOptions.Types names column "zz", which is not in the file`)
+}

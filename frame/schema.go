@@ -141,11 +141,25 @@ const (
 //     identifier; categorical when d <= CategoricalMaxDistinct or d/n <=
 //     CategoricalMaxRatio; text otherwise.
 //
-// The readers choose the storage with the same rules: strings whose kind is
-// text or id are stored as [Text], other strings as [Categorical]; columns
-// whose distinct values all spell booleans (true/false, t/f, yes/no, y/n,
-// 1/0 in any case) are stored as [Bool]; and columns whose values all parse
-// with one datetime layout are stored as [Datetime].
+// The readers choose the storage type of a CSV column first, in this order,
+// ignoring missing values:
+//
+//   - every value parses as a decimal number (spaces around it allowed,
+//     "inf" and "infinity" too): [Numeric];
+//   - every distinct value spells a boolean (true/false, t/f, yes/no, y/n,
+//     1/0, in any case): [Bool];
+//   - every value parses with one datetime layout: [Datetime]. The layouts
+//     are ISO 8601 (2006-01-02, with " " or "T" and 15:04, 15:04:05 or
+//     15:04:05.999999999, and Z or an offset; RFC 3339 is one of these),
+//     01/02/2006 (month first, with an optional 15:04[:05] or 3:04 PM),
+//     02/01/2006 (day first), 02.01.2006, 2006/01/02, 02-Jan-2006 and
+//     other named-month dates, and RFC 1123. Times without an offset are
+//     UTC;
+//   - otherwise strings: [Text] when rule 5 makes them text or id,
+//     [Categorical] when it makes them categorical or constant.
+//
+// A column of 0s and 1s is thus numeric in storage; only a column that also
+// has a word such as "yes" is stored as Bool.
 func InferSchema(f *Frame, opts SchemaOptions) Schema {
 	s := Schema{Fields: make([]Field, f.NumCols())}
 	for i, c := range f.cols {

@@ -14,8 +14,8 @@ import (
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/quickstart"
 	"mlw.dev/internal/report"
-	"mlw.dev/profile"
 	"mlw.dev/internal/train"
+	"mlw.dev/profile"
 	"mlw.dev/split"
 )
 

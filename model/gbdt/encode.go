@@ -20,6 +20,9 @@ import (
 //	task u8, classes u32, features u32, loss str, outputs u32,
 //	baseline outputs×f64, iterations u32, roots iterations×outputs×i32,
 //	nodes u32 × (value f64, feature i32, left i32, cat i32, missing_left u8),
+//	  where a leaf is (output, -1, -1, -1, 0) and a split (threshold, feature,
+//	  left child, bitset or -1, missing values go left); the right child is
+//	  left+1,
 //	bitsets u32 × 4×u64, importances features×f64,
 //	train_loss u32 × f64, valid_loss u8 (present) [u32 × f64]
 //
@@ -72,8 +75,13 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint32(b, uint32(r))
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(f.nodes)))
-	for _, nd := range f.nodes {
-		b = appendF64(b, nd.value)
+	for i, nd := range f.nodes {
+		if nd.left == int32(i) { // a leaf: its output, feature, left and cat -1
+			b = appendF64(b, nd.out)
+			b = append(b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0)
+			continue
+		}
+		b = appendF64(b, nd.thr)
 		b = binary.LittleEndian.AppendUint32(b, uint32(nd.feature))
 		b = binary.LittleEndian.AppendUint32(b, uint32(nd.left))
 		b = binary.LittleEndian.AppendUint32(b, uint32(nd.cat))
@@ -304,7 +312,7 @@ func (d *decoder) fitted(f *fitted) {
 	f.nodes = make([]node, nn)
 	for i := range f.nodes {
 		nd := &f.nodes[i]
-		nd.value = d.f64()
+		nd.thr = d.f64()
 		nd.feature = int32(d.u32())
 		nd.left = int32(d.u32())
 		nd.cat = int32(d.u32())
@@ -342,28 +350,31 @@ func (d *decoder) fitted(f *fitted) {
 		return
 	}
 	// Every node must be a leaf or a split on a known feature whose children
-	// (left and left+1) come after it, so that every walk ends inside the
-	// slice.
-	for i, nd := range f.nodes {
-		if nd.feature < 0 {
-			if nd.feature != -1 || nd.left != -1 || nd.cat != -1 {
-				d.fail("node %d: malformed leaf", i)
-				return
-			}
+	// (left and left+1) come after it, and every node but a root must be the
+	// child of exactly one split: then the nodes form trees and every walk
+	// ends.
+	isChild := make([]bool, nn)
+	for i := range f.nodes {
+		nd := &f.nodes[i]
+		if nd.feature == -1 && nd.left == -1 && nd.cat == -1 && !nd.missingLeft {
+			*nd = leafNode(int32(i), nd.thr)
 			continue
 		}
-		if int(nd.feature) >= f.nFeatures || nd.left <= int32(i) || int(nd.left) >= nn-1 ||
-			nd.cat < -1 || int(nd.cat) >= nb {
-			d.fail("node %d: malformed split", i)
+		if nd.feature < 0 || int(nd.feature) >= f.nFeatures || nd.left <= int32(i) || int(nd.left) >= nn-1 ||
+			nd.cat < -1 || int(nd.cat) >= nb || isChild[nd.left] || isChild[nd.left+1] {
+			d.fail("node %d: malformed", i)
 			return
 		}
+		isChild[nd.left], isChild[nd.left+1] = true, true
 	}
 	for i, r := range f.roots {
-		if r < 0 || int(r) >= nn {
-			d.fail("root %d out of range", i)
+		if r < 0 || int(r) >= nn || isChild[r] {
+			d.fail("root %d: bad node index", i)
 			return
 		}
+		isChild[r] = true // a node is the root of one tree at most
 	}
+	f.depth = treeDepths(f.nodes, f.roots)
 	if f.nIter > 0 && nn == 0 {
 		d.fail("trees without nodes")
 	}

@@ -516,10 +516,11 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 		}
 	}
 	f.bitsets = slices.Clip(f.bitsets[:used])
+	f.depth = treeDepths(f.nodes, f.roots)
 	f.importances = make([]float64, t.nf)
 	var total float64
 	for i, nd := range f.nodes {
-		if nd.feature >= 0 {
+		if nd.left != int32(i) {
 			f.importances[nd.feature] += b.nodeGain[i]
 			total += b.nodeGain[i]
 		}
@@ -618,7 +619,7 @@ func (b *booster) compileAt(gn []gnode, values []float64, i, at int32) {
 	f, t := b.f, b.t
 	g := &gn[i]
 	if g.left < 0 {
-		f.nodes[at] = node{value: values[i], feature: -1, left: -1, cat: -1}
+		f.nodes[at] = leafNode(at, values[i])
 		return
 	}
 	s := &g.split
@@ -629,9 +630,9 @@ func (b *booster) compileAt(gn []gnode, values []float64, i, at int32) {
 		nd.cat = int32(len(f.bitsets))
 		f.bitsets = append(f.bitsets, bs)
 	} else if int(s.bin) == t.nb[s.feature]-1 {
-		nd.value = math.Inf(1) // non-missing left, missing right
+		nd.thr = math.Inf(1) // non-missing left, missing right
 	} else {
-		nd.value = t.thresholds[s.feature][s.bin]
+		nd.thr = t.thresholds[s.feature][s.bin]
 	}
 	nd.left = int32(len(f.nodes))
 	f.nodes = append(f.nodes, node{}, node{})

@@ -253,6 +253,7 @@ type fitted struct {
 	// start at nodes[roots[i*nOut+k]].
 	nIter   int
 	roots   []int32
+	depth   []int32 // of each tree, derived from the nodes
 	nodes   []node
 	bitsets []bitset
 	// importances is the normalised total gain of each feature.

@@ -124,7 +124,7 @@ func TestMissingValuesAreLearned(t *testing.T) {
 	root := m.fit.nodes[m.fit.roots[0]]
 	require.Equal(t, int32(0), root.feature)
 	require.True(t, root.missingLeft, "missing values should go left with x0 < 0.3")
-	require.InDelta(t, 0.3, root.value, 0.02)
+	require.InDelta(t, 0.3, root.thr, 0.02)
 	require.GreaterOrEqual(t, accuracy(&m, make(2000, 2)), 0.995)
 	// A row with only missing values predicts class 1.
 	p := m.PredictTo(nil, model.Matrix{Rows: 1, Cols: 2, Data: []float64{math.NaN(), math.NaN()}})

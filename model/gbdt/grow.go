@@ -72,10 +72,10 @@ type trainer struct {
 
 	// Per-tree state and buffers.
 	gh         []gpair // gradients and hessians of the tree's output
-	identity   bool      // idx is 0..n-1
+	identity   bool    // idx is 0..n-1
 	idx, tmp   []int32
 	ogh        []gpair // gh gathered in the order of the rows being histogrammed
-	feats      []int32   // features drawn for the tree that can split
+	feats      []int32 // features drawn for the tree that can split
 	nodes      []gnode
 	splittable nodeHeap
 	free       [][]histBin

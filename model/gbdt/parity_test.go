@@ -16,8 +16,8 @@ import (
 // sklearnReference is testdata/sklearn_reference.json, written by
 // testdata/sklearn_reference.py (scikit-learn 1.2.1, numpy 1.24.2).
 type sklearnReference struct {
-	SklearnVersion string                       `json:"sklearn_version"`
-	Settings       map[string]map[string]any    `json:"settings"`
+	SklearnVersion string                        `json:"sklearn_version"`
+	Settings       map[string]map[string]any     `json:"settings"`
 	CV             map[string]map[string]float64 `json:"cv"`
 	Binning        []struct {
 		Name       string     `json:"name"`

@@ -49,25 +49,14 @@ func (b *bitset) hasFloat(x float64) bool {
 	return float64(c) == x && b.has(c)
 }
 
-// step returns the child of nodes[i] that row goes to (i itself for a leaf).
-func step(nodes []node, bits []bitset, i int32, row []float64) int32 {
-	nd := &nodes[i]
-	x := row[nd.feature]
-	// The common case, a non-missing value and a numerical split, is decided
-	// without a branch: right is 0 or 1.
-	right := b2i(!(x <= nd.thr))
-	if nd.cat >= 0 || x != x {
-		right = b2i(!goesLeft(nd, bits, x))
-	}
-	return nd.left + right
-}
-
-// goesLeft decides a categorical split or a missing value.
-func goesLeft(nd *node, bits []bitset, x float64) bool {
+// rareRight decides a categorical split or a missing value: 1 for right.
+// The walks decide the common case, a non-missing value and a numerical
+// split, without a branch (right is 0 or 1) and call rareRight otherwise.
+func rareRight(nd *node, bits []bitset, x float64) int32 {
 	if x != x {
-		return nd.missingLeft
+		return b2i(!nd.missingLeft)
 	}
-	return bits[nd.cat].hasFloat(x)
+	return b2i(!bits[nd.cat].hasFloat(x))
 }
 
 func b2i(b bool) int32 {
@@ -80,10 +69,18 @@ func b2i(b bool) int32 {
 
 // treeValue returns the output of the tree rooted at nodes[i] for row.
 func treeValue(nodes []node, bits []bitset, i int32, row []float64) float64 {
-	for nodes[i].left != i {
-		i = step(nodes, bits, i, row)
+	for {
+		nd := &nodes[i]
+		if nd.left == i {
+			return nd.out
+		}
+		x := row[nd.feature]
+		right := b2i(!(x <= nd.thr))
+		if nd.cat >= 0 || x != x {
+			right = rareRight(nd, bits, x)
+		}
+		i = nd.left + right
 	}
-	return nodes[i].out
 }
 
 // lanes is the number of walks predictBlock runs in lockstep: independent
@@ -96,7 +93,13 @@ func walk8(nodes []node, bits []bitset, roots *[lanes]int32, rows *[lanes][]floa
 	at := *roots
 	for range steps {
 		for l := range at {
-			at[l] = step(nodes, bits, at[l], rows[l])
+			nd := &nodes[at[l]]
+			x := rows[l][nd.feature]
+			right := b2i(!(x <= nd.thr))
+			if nd.cat >= 0 || x != x {
+				right = rareRight(nd, bits, x)
+			}
+			at[l] = nd.left + right
 		}
 	}
 	for l, i := range at {

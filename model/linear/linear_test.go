@@ -213,7 +213,9 @@ func TestWeights(t *testing.T) {
 	}
 	for _, mk := range []func() model.Estimator{
 		func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{Tol: 1e-10}} },
-		func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{Tol: 1e-10, Penalty: PenaltyL1}} },
+		func() model.Estimator {
+			return &Logistic{LogisticConfig: LogisticConfig{Tol: 1e-10, Penalty: PenaltyL1}}
+		},
 	} {
 		a, b := mk(), mk()
 		require.NoError(t, a.Fit(context.Background(), p))

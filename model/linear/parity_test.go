@@ -24,7 +24,9 @@ func TestParity(t *testing.T) {
 		"logistic_c0.1":    func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{C: 0.1}} },
 		"logistic_l1_saga": func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{Penalty: PenaltyL1}} },
 		"logistic_none":    func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{Penalty: PenaltyNone}} },
-		"logistic_balanced":     func() model.Estimator { return &Logistic{LogisticConfig: LogisticConfig{ClassWeight: ClassWeightBalanced}} },
+		"logistic_balanced": func() model.Estimator {
+			return &Logistic{LogisticConfig: LogisticConfig{ClassWeight: ClassWeightBalanced}}
+		},
 	}
 	regression := map[string]func() model.Estimator{
 		"linear_ols":     func() model.Estimator { return &Linear{} },

@@ -194,13 +194,3 @@ func (d *decoder) finish(name string) error {
 	}
 	return nil
 }
-
-// allFinite reports whether no value of v is NaN or infinite.
-func allFinite(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return false
-		}
-	}
-	return true
-}

@@ -21,13 +21,12 @@ type trainer struct {
 	classes int
 	layers  []int
 	// offsets[l-1] is where W_l starts in params; b_l follows it.
-	offsets                []int
-	params, grads, m1, m2  []float64
-	batch                  int
-	xb, yb, wb             []float64
-	acts, deltas           [][]float64 // per layer l = 1..L, batch × layers[l]
-	step                   int
-	penaltyScale, lossNorm float64
+	offsets               []int
+	params, grads, m1, m2 []float64
+	batch                 int
+	xb, yb, wb            []float64
+	acts, deltas          [][]float64 // per layer l = 1..L, batch × layers[l]
+	step                  int
 }
 
 func newTrainer(c Config, task model.Task, classes int, layers []int) *trainer {

@@ -18,8 +18,9 @@ const (
 	epsilon = 0x1p-52
 	// checkEvery is how many nodes are grown between checks of ctx.
 	checkEvery = 256
-	// radixMin is the smallest node sorted by radix instead of comparisons.
-	radixMin = 192
+	// radixMin is the smallest node sorted by radix instead of comparisons
+	// (pdqsort is faster below it).
+	radixMin = 256
 )
 
 // criterion codes, resolved once per fit.
@@ -541,7 +542,11 @@ func (g *Grower) sortCur(nm, n int, lo, hi uint32) {
 	if span == 0 {
 		return
 	}
-	passes := (span + 10) / 11
+	digitMax := 11
+	if nm < 2048 {
+		digitMax = 8 // fewer buckets to clear and scan
+	}
+	passes := (span + digitMax - 1) / digitMax
 	digit := uint((span + passes - 1) / passes)
 	mask := uint64(1)<<digit - 1
 	src, dst := keys, g.buf[g.tmpB][:nm]
