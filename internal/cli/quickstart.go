@@ -132,7 +132,7 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				if kind == "tree" {
 					params["max_depth"] = "6"
 				}
-				res, err := svc.Train(c.Context(), d, train.Spec{Model: kind, Params: params})
+				res, err := svc.Train(c.Context(), d, train.Spec{Model: kind, Params: params, Metric: primary})
 				if err != nil {
 					return err
 				}

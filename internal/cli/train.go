@@ -155,7 +155,7 @@ lift (primary metric minus the baseline's), fit_seconds, bundle (key, size).`,
 			if err != nil {
 				return err
 			}
-			spec := train.Spec{Model: kind, Params: p, Seed: seed, GitCommit: commit, DropFeatures: drop, OnlyFeatures: only}
+			spec := train.Spec{Model: kind, Params: p, Seed: seed, GitCommit: commit, DropFeatures: drop, OnlyFeatures: only, Metric: e.primaryMetric()}
 			var cvRes *train.CVResult
 			if cv > 0 {
 				prog.Step("%d-fold cross-validation", cv)
@@ -211,6 +211,7 @@ lift (primary metric minus the baseline's), fit_seconds, bundle (key, size).`,
 				fmt.Fprintf(app.Out, "  baseline (%s, run %s): %s %.4f → lift %+.4f\n", baseRun.Model, baseRun.ID, primary, baseMetrics[primary], lift)
 			}
 			printTopImportances(app.Out, res.Importances, 5)
+			printPermutation(app.Out, primary, res.Permutation, 5)
 			fmt.Fprintf(app.Out, "Next: mlw runs show %s, or mlw runs compare %s %s\n", res.Run.ID, baseRun.ID, res.Run.ID)
 			return nil
 		},
@@ -291,6 +292,17 @@ func printTopImportances(w io.Writer, imp map[string]float64, n int) {
 		parts = append(parts, fmt.Sprintf("%s %.3f", k, imp[k]))
 	}
 	fmt.Fprintf(w, "  top features: %s\n", strings.Join(parts, ", "))
+}
+
+func printPermutation(w io.Writer, metric string, imp []train.Importance, n int) {
+	if len(imp) == 0 {
+		return
+	}
+	var parts []string
+	for _, x := range imp[:min(n, len(imp))] {
+		parts = append(parts, fmt.Sprintf("%s %+.3f", x.Column, x.Mean))
+	}
+	fmt.Fprintf(w, "  permutation importance (%s drop on validation): %s\n", metric, strings.Join(parts, ", "))
 }
 
 // progress prints steps on stderr when it is a terminal.

@@ -51,6 +51,8 @@ type Spec struct {
 	ParentRunID string
 	Tags        map[string]string
 	GitCommit   string
+	// Metric is the primary metric, used for permutation importance.
+	Metric string
 }
 
 // Result is a trained and logged model.
@@ -61,6 +63,9 @@ type Result struct {
 	Valid       map[string]float64 // validation metrics by name
 	Curves      []model.Curve
 	Importances map[string]float64
+	// Permutation is the permutation importance of each input column on the
+	// validation part (at most permutationRows rows).
+	Permutation []Importance
 	FitTime     time.Duration
 	PeakRSSMB   float64
 	TrainRows   int
@@ -72,6 +77,12 @@ type Service struct {
 	Tracker   *track.Tracker
 	Artifacts *artifact.Store
 }
+
+// Permutation importance settings.
+const (
+	permutationRows    = 5000
+	permutationRepeats = 3
+)
 
 // kindConfig is the preprocessing of each kind of estimator.
 func kindConfig(kind string) feature.Config {
@@ -353,6 +364,32 @@ func (s *Service) fitAndLog(ctx context.Context, d *Data, spec *Spec, est model.
 			if err := s.Tracker.LogCurve(ctx, run.ID, "curve."+c.Name, c.Values); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if prep.Valid != nil && spec.Metric != "" && spec.RunKind != "baseline" {
+		rows := prep.ValidRows
+		y := prep.Valid.Y
+		if len(rows) > permutationRows {
+			step := float64(len(rows)) / permutationRows
+			var r2 []int
+			var y2 []float64
+			for k := 0; k < permutationRows; k++ {
+				i := int(float64(k) * step)
+				r2, y2 = append(r2, rows[i]), append(y2, y[i])
+			}
+			rows, y = r2, y2
+		}
+		imp, err := PermutationImportance(b, d.Frame.Take(rows), y, spec.Metric, permutationRepeats, uint64(spec.Seed))
+		if err != nil {
+			return nil, err
+		}
+		res.Permutation = imp
+		vals := map[string]float64{}
+		for _, x := range imp {
+			vals["importance."+x.Column] = x.Mean
+		}
+		if err := s.Tracker.LogMetrics(ctx, run.ID, 0, vals); err != nil {
+			return nil, err
 		}
 	}
 	if im, ok := est.(model.Importancer); ok {
