@@ -96,6 +96,7 @@
 // defaults. Near-constant means that the most frequent value holds at least
 // Thresholds.NearConstant (95%) of the non-missing values; high cardinality
 // means more than Thresholds.HighCardinality (50) distinct values in a
-// categorical column. Findings are ordered by severity (errors first), then by
-// column order.
+// categorical column. Findings are ordered by severity (errors first), then in
+// the order the checks run: the target, the whole frame, each column in frame
+// order, pairs of columns, and the target relations.
 package profile

@@ -114,6 +114,31 @@ func TestComputeNumericEdgeCases(t *testing.T) {
 	require.InDelta(t, pearson([]float64{1, 2, 3, 4}, []float64{0, 1, 2, 3}), r, 1e-12)
 }
 
+func TestComputeConstantOnCommonRows(t *testing.T) {
+	t.Parallel()
+	nan := math.NaN()
+	// y varies, but is constant on the rows where x is present; z shares
+	// two rows with x, w one.
+	f := newFrame(t, []string{"x", "y", "z", "w"},
+		frame.NewNumeric([]float64{nan, 2, 3, 4, nan, 6.5, 7}),
+		frame.NewNumeric([]float64{9, 4, 4, 4, 1, 4, 4}),
+		frame.NewNumeric([]float64{1, nan, 2, nan, 3, nan, 4}),
+		frame.NewNumeric([]float64{5, 6, nan, nan, nan, nan, nan}))
+	p := profile.Compute(f, profile.Options{})
+	for i, m := range []profile.Matrix{p.Correlations.Pearson, p.Correlations.Spearman} {
+		r, ok := m.At("x", "y")
+		require.True(t, ok)
+		require.True(t, math.IsNaN(r), "constant on the common rows")
+		r, _ = m.At("x", "z")
+		require.InDelta(t, 1, r, 1e-15, "two rows")
+		r, _ = m.At("x", "w")
+		require.True(t, math.IsNaN(r), "one row")
+		r, _ = m.At("y", "z")
+		y := [][]float64{{9, 4, 1, 4}, {4, 2.5, 1, 2.5}}[i] // values, then average ranks
+		require.InDelta(t, pearson(y, []float64{1, 2, 3, 4}), r, 1e-15)
+	}
+}
+
 func sum(v []int) int {
 	s := 0
 	for _, x := range v {

@@ -93,6 +93,7 @@ func validOnly(m map[string]float64) map[string]float64 {
 func (app *App) trainCommand() *cobra.Command {
 	var (
 		dsRef, splitID, kind, rule string
+		reason                     string
 		params                     []string
 		cv                         int
 		seed                       int64
@@ -155,7 +156,7 @@ lift (primary metric minus the baseline's), fit_seconds, bundle (key, size).`,
 			if err != nil {
 				return err
 			}
-			spec := train.Spec{Model: kind, Params: p, Seed: seed, GitCommit: commit, DropFeatures: drop, OnlyFeatures: only, Metric: e.primaryMetric()}
+			spec := train.Spec{Model: kind, Params: p, Seed: seed, GitCommit: commit, DropFeatures: drop, OnlyFeatures: only, Metric: e.primaryMetric(), Reason: reason}
 			var cvRes *train.CVResult
 			if cv > 0 {
 				prog.Step("%d-fold cross-validation", cv)
@@ -226,6 +227,7 @@ lift (primary metric minus the baseline's), fit_seconds, bundle (key, size).`,
 	c.Flags().StringSliceVar(&drop, "drop-features", nil, "columns not to use as features")
 	c.Flags().StringSliceVar(&only, "only-features", nil, "use only these columns as features")
 	c.Flags().BoolVar(&helpParams, "help-params", false, "list the model's parameters with defaults")
+	c.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }

@@ -53,6 +53,8 @@ type Spec struct {
 	GitCommit   string
 	// Metric is the primary metric, used for permutation importance.
 	Metric string
+	// Reason is recorded with the run's audit event.
+	Reason string
 }
 
 // Result is a trained and logged model.
@@ -308,7 +310,7 @@ func (s *Service) Train(ctx context.Context, d *Data, spec Spec) (*Result, error
 	}
 	run, err := s.Tracker.Start(ctx, track.StartParams{
 		ParentID: spec.ParentRunID, Kind: kind, Model: spec.Model, DatasetVersionID: d.Version.ID, SplitID: d.Split.ID,
-		Params: est.Params(), Tags: tags, GitCommit: spec.GitCommit, AuditAction: "run." + kind,
+		Params: est.Params(), Tags: tags, GitCommit: spec.GitCommit, AuditAction: "run." + kind, Reason: spec.Reason,
 	})
 	if err != nil {
 		return nil, err

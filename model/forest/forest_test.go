@@ -121,9 +121,14 @@ func score(m model.Predictor, p *model.Problem) float64 {
 	return float64(correct) / float64(len(p.Y))
 }
 
+// ourSeeds is how many seeds mlw's cross-validation scores are averaged over
+// (scikit-learn's over the reference's 5): a forest's score depends on its
+// random draws (scikit-learn's standard deviation over seeds is at most
+// 0.0076 here), and mlw draws from other random streams than scikit-learn.
+const ourSeeds = 3
+
 // TestCrossValidationMatchesSklearn compares 5-fold mean scores by their mean
-// over the reference's random_state values: a forest's score depends on its
-// random draws and mlw draws from other random streams than scikit-learn.
+// over seeds.
 func TestCrossValidationMatchesSklearn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -133,7 +138,7 @@ func TestCrossValidationMatchesSklearn(t *testing.T) {
 			ds := testutil.LoadDataset(t, tc.Dataset)
 			folds := testutil.Folds(t, tc.Dataset)
 			var first, sum float64
-			for seed := range b.ref.Seeds {
+			for seed := range ourSeeds {
 				fold := 0.0
 				for _, f := range folds {
 					m := newForest(t, tc.Variant, tc.Params)
@@ -148,9 +153,9 @@ func TestCrossValidationMatchesSklearn(t *testing.T) {
 				}
 				sum += fold
 			}
-			mean := sum / float64(b.ref.Seeds)
-			t.Logf("seed 0: mlw %.4f, scikit-learn %.4f; mean over %d seeds: mlw %.4f, scikit-learn %.4f (sd %.4f)",
-				first, tc.Score, b.ref.Seeds, mean, tc.SeedMean, tc.SeedSD)
+			mean := sum / ourSeeds
+			t.Logf("seed 0: mlw %.4f, scikit-learn %.4f; mean over seeds: mlw %.4f (%d), scikit-learn %.4f (%d, sd %.4f)",
+				first, tc.Score, mean, ourSeeds, tc.SeedMean, b.ref.Seeds, tc.SeedSD)
 			require.InDelta(t, tc.SeedMean, mean, scoreTol)
 		})
 	}

@@ -137,7 +137,7 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 		return fmt.Errorf("the validation weights sum to %g, want > 0", valid.sw)
 	}
 
-	t := newTrainer(w, train.rowSet, cats, cfg, newRNG(cfg.Seed, streamBinning))
+	t := newTrainer(w, train.rowSet, cats, cfg, newRNG(cfg.Seed, streamBinning), binSubsample)
 	t.constHess = train.w == nil && (loss == LossSquaredError || loss == LossAbsoluteError)
 	b := &booster{
 		cfg: cfg, loss: loss, nOut: nOut, t: t, train: train, valid: valid, early: early,
@@ -290,9 +290,9 @@ func validationSplit(p *model.Problem, frac float64, r *rng) (train, valid []int
 	return train, valid
 }
 
-// newTrainer bins the training rows: thresholds from at most binSubsample
-// rows, then every row to uint8 bins, column-major.
-func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng) *trainer {
+// newTrainer bins the training rows: thresholds from at most subsample rows
+// drawn with r, then every row to uint8 bins, column-major.
+func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng, subsample int) *trainer {
 	n, nf := rs.len(), rs.X.Cols
 	t := &trainer{
 		w: w, n: n, nf: nf,
@@ -311,8 +311,8 @@ func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng) *trainer 
 	}
 	// The rows thresholds are computed from, transposed to columns.
 	sub := rowSet{X: rs.X, rows: rs.rows}
-	if n > binSubsample {
-		pick, _ := sample(r, n, binSubsample, make([]int32, 0, binSubsample), make([]int32, 0, n-binSubsample))
+	if n > subsample {
+		pick, _ := sample(r, n, subsample, make([]int32, 0, subsample), make([]int32, 0, n-subsample))
 		if rs.rows != nil {
 			for i, j := range pick {
 				pick[i] = rs.rows[j]

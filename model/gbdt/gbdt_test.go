@@ -593,3 +593,24 @@ func TestSortFloats(t *testing.T) {
 		}
 	}
 }
+
+func TestBinningSubsample(t *testing.T) {
+	t.Parallel()
+	p := synthClassification(t, 3000, 3, 1)
+	p.X.Row(5)[1] = math.NaN()
+	w := newWorkers(2)
+	defer w.close()
+	// Thresholds from 500 of the 3000 rows (scikit-learn subsamples 2e5).
+	tr := newTrainer(w, rowSet{X: p.X}, make([]int, 3), Config{}.WithDefaults(), newRNG(1, 1), 500)
+	for f := range 3 {
+		th := tr.thresholds[f]
+		require.Len(t, th, 254, "500 distinct values give max_bins-1 quantiles")
+		require.True(t, slices.IsSorted(th))
+		require.Equal(t, len(th)+1, tr.nb[f])
+		for i := range p.X.Rows {
+			require.Equal(t, binOf(th, p.X.At(i, f)), tr.bins[f*tr.n+i])
+		}
+	}
+	require.Equal(t, []bool{false, true, false}, tr.hasMissing)
+	require.Equal(t, uint8(missingBin), tr.bins[1*tr.n+5])
+}

@@ -403,3 +403,70 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestAbsentClasses fits problems whose training rows lack some classes:
+// those get probability 0, and the present classes the model fitted on them
+// alone.
+func TestAbsentClasses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		classes int
+		keep    []float64 // class codes kept, in order
+	}{
+		{"two of three", 3, []float64{0, 2}},
+		{"three of five", 5, []float64{1, 3, 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src := synthetic(600, 4, len(tc.keep), 13)
+			p := &model.Problem{Task: model.MulticlassClassification, Classes: tc.classes, Features: src.Features, X: src.X, Y: make([]float64, len(src.Y))}
+			for i, y := range src.Y {
+				p.Y[i] = tc.keep[int(y)]
+			}
+			var full, compact Logistic
+			require.NoError(t, full.Fit(ctx, p))
+			require.NoError(t, compact.Fit(ctx, src))
+			got := full.PredictTo(nil, p.X)
+			want := compact.PredictTo(nil, src.X)
+			k, kc := tc.classes, len(tc.keep)
+			for i := range p.X.Rows {
+				for c := range k {
+					j := -1
+					for jj, kept := range tc.keep {
+						if int(kept) == c {
+							j = jj
+						}
+					}
+					if j < 0 {
+						require.Zero(t, got[i*k+c])
+						continue
+					}
+					require.InDelta(t, want[i*kc+j], got[i*k+c], 1e-12)
+				}
+			}
+			require.Len(t, full.Coef(), k*4)
+			b, err := full.MarshalBinary()
+			require.NoError(t, err)
+			var back Logistic
+			require.NoError(t, back.UnmarshalBinary(b))
+			require.Equal(t, got, back.PredictTo(nil, p.X))
+		})
+	}
+}
+
+func TestNoIntercept(t *testing.T) {
+	t.Parallel()
+	p := synthetic(400, 3, 3, 14)
+	m := Logistic{LogisticConfig: LogisticConfig{NoIntercept: true}}
+	require.NoError(t, m.Fit(context.Background(), p))
+	require.Equal(t, []float64{0, 0, 0}, m.Intercept())
+	require.Greater(t, score(p, m.PredictTo(nil, p.X)), 0.6)
+	var l Lasso
+	l.NoIntercept = true
+	l.Alpha = 0.01
+	r := synthetic(400, 3, 0, 14)
+	require.NoError(t, l.Fit(context.Background(), r))
+	require.Zero(t, l.Intercept())
+}

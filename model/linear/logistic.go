@@ -146,7 +146,7 @@ func (c LogisticConfig) Validate() error {
 	}
 	switch {
 	case !(c.C > 0) || math.IsInf(c.C, 1):
-		return fmt.Errorf("C is %g, want a finite value > 0", c.C)
+		return fmt.Errorf("inverse regularisation strength C is %g, want a finite value > 0", c.C)
 	case !(c.L1Ratio > 0 && c.L1Ratio <= 1):
 		return fmt.Errorf("l1_ratio is %g, want a value in (0, 1]", c.L1Ratio)
 	case c.MaxIter < 1:
@@ -202,8 +202,9 @@ func (m *Logistic) Outputs() int { return m.fit.classes }
 
 // Coef returns a copy of the coefficients, one row of X.Cols values per
 // output, row-major: one row (the positive class) for a binary problem, one
-// per class otherwise, as scikit-learn's coef_. It is nil before the model
-// is fitted.
+// per class otherwise, as scikit-learn's coef_. A class absent from the
+// training rows has zero coefficients and an intercept of -Inf (probability
+// 0). It is nil before the model is fitted.
 func (m *Logistic) Coef() []float64 { return slices.Clone(m.fit.coef) }
 
 // Intercept returns a copy of the intercepts, one per row of Coef (zeros
@@ -287,8 +288,27 @@ func (m *Logistic) Fit(ctx context.Context, p *model.Problem) error {
 		return fmt.Errorf("linear: logistic: %w", err)
 	}
 
-	outputs := k
-	if k == 2 {
+	// Fit the classes present in the training rows; an absent class gets
+	// zero coefficients and an intercept of -Inf, so probability 0.
+	y := p.Y
+	classOf := make([]int, 0, k) // fitted class index -> class code
+	for c, cnt := range counts {
+		if cnt > 0 {
+			classOf = append(classOf, c)
+		}
+	}
+	if present < k {
+		code := make([]float64, k)
+		for j, c := range classOf {
+			code[c] = float64(j)
+		}
+		y = make([]float64, n)
+		for i, v := range p.Y {
+			y[i] = code[int(v)]
+		}
+	}
+	outputs := present
+	if present == 2 {
 		outputs = 1
 	}
 	var l1, l2 float64
@@ -303,7 +323,7 @@ func (m *Logistic) Fit(ctx context.Context, p *model.Problem) error {
 	}
 	pool := newWorkers(c.NJobs, numBlocks(n))
 	defer pool.close()
-	obj := newLogLoss(p.X, p.Y, w, outputs, !c.NoIntercept, l2, sumW, pool)
+	obj := newLogLoss(p.X, y, w, outputs, !c.NoIntercept, l2, sumW, pool)
 	theta := make([]float64, obj.nParams())
 	s := lbfgsSettings{
 		maxIter: c.MaxIter,
@@ -325,15 +345,34 @@ func (m *Logistic) Fit(ctx context.Context, p *model.Problem) error {
 	if !allFinite(theta) {
 		return fmt.Errorf("linear: logistic: the fit diverged")
 	}
-	f := logisticFit{
-		classes: k, nFeatures: d, nIter: res.iters, converged: res.converged,
-		coef: theta[:outputs*d], intercept: make([]float64, outputs),
-	}
+	coef, intercept := theta[:outputs*d], make([]float64, outputs)
 	if !c.NoIntercept {
-		copy(f.intercept, theta[outputs*d:])
+		copy(intercept, theta[outputs*d:])
 	}
-	f.coef = slices.Clip(f.coef)
-	m.fit = f
+	if present < k {
+		// Spread the fitted rows over all k classes. A binary fit of the
+		// two present classes is the softmax of logits 0 and x·w + b.
+		full, fullB := make([]float64, k*d), make([]float64, k)
+		for c := range fullB {
+			fullB[c] = math.Inf(-1)
+		}
+		for j, c := range classOf {
+			fullB[c] = 0
+			switch {
+			case outputs > 1:
+				copy(full[c*d:(c+1)*d], coef[j*d:(j+1)*d])
+				fullB[c] = intercept[j]
+			case j == 1:
+				copy(full[c*d:(c+1)*d], coef)
+				fullB[c] = intercept[0]
+			}
+		}
+		coef, intercept = full, fullB
+	}
+	m.fit = logisticFit{
+		classes: k, nFeatures: d, nIter: res.iters, converged: res.converged,
+		coef: slices.Clip(coef), intercept: intercept,
+	}
 	return nil
 }
 

@@ -100,8 +100,9 @@ type Grower struct {
 
 	wy      []wy
 	samples []uint32
-	buf     [3][]uint64 // indexed by bestB, curB and tmpB
-	bestB, curB, tmpB int
+	right   []uint32    // applySplit's scratch
+	buf     [2][]uint64 // indexed by curB and tmpB
+	curB, tmpB int
 	feats   []int
 	counts  []int32
 	tot, left, miss, tmp []float64
@@ -165,7 +166,8 @@ func (g *Grower) reset(d *Dataset, p Params, w []float64) {
 	for i := range g.buf {
 		g.buf[i] = grow(g.buf[i], m)
 	}
-	g.bestB, g.curB, g.tmpB = 0, 1, 2
+	g.curB, g.tmpB = 0, 1
+	g.right = grow(g.right, m)[:0]
 	g.feats = grow(g.feats, d.cols)
 	g.counts = grow(g.counts, 1<<11)
 	g.tot = grow(g.tot, g.k)
@@ -440,9 +442,7 @@ func (g *Grower) findSplit(start, end int, constMask uint64) (split, uint64) {
 			continue
 		}
 		nonConst++
-		if improved {
-			g.bestB, g.curB = g.curB, g.bestB
-		}
+		_ = improved
 	}
 	if best.found && !random {
 		switch {
@@ -928,62 +928,36 @@ func (g *Grower) evalRandom(f, start, end int, best *split) (constant, improved 
 	return false, improved
 }
 
-// applySplit partitions the node's rows by split s from the winning
-// feature's keys in g.buf[g.bestB], decides where missing values go when the
-// node had none, and computes the split's impurity improvement.
+// applySplit partitions the node's rows by split s, keeping them in
+// increasing row order (so that later gathers read the rank columns
+// forwards), decides where missing values go when the node had none, and
+// computes the split's impurity improvement.
 func (g *Grower) applySplit(start, end int, s *split, wN, imp float64) {
 	n := end - start
-	src := g.buf[g.bestB][:n]
 	dst := g.samples[start:end]
 	nm := s.nm
-	o := 0
-	if g.p.Splitter == Random && !s.missOnly {
-		cut := s.rLo
-		for _, k := range src[:nm] {
-			if uint32(k>>32) <= cut {
-				dst[o] = uint32(k)
-				o++
-			}
-		}
-		if s.missLeft {
-			for _, k := range src[nm:] {
-				dst[o] = uint32(k)
-				o++
-			}
-		}
-		s.nLeft = o
-		for _, k := range src[:nm] {
-			if uint32(k>>32) > cut {
-				dst[o] = uint32(k)
-				o++
-			}
-		}
-		if !s.missLeft {
-			for _, k := range src[nm:] {
-				dst[o] = uint32(k)
-				o++
-			}
-		}
-	} else if s.missLeft {
-		for _, k := range src[:s.pos] {
-			dst[o] = uint32(k)
-			o++
-		}
-		for _, k := range src[nm:] {
-			dst[o] = uint32(k)
-			o++
-		}
-		s.nLeft = o
-		for _, k := range src[s.pos:nm] {
-			dst[o] = uint32(k)
-			o++
-		}
-	} else {
-		for j, k := range src {
-			dst[j] = uint32(k)
-		}
-		s.nLeft = s.pos
+	// A row goes left when its rank is at most cut, or when it is missing
+	// and missing values go left.
+	cut := s.rLo
+	if s.missOnly {
+		cut = missingRank - 1
 	}
+	rank := g.d.rank[s.feature*g.d.rows : (s.feature+1)*g.d.rows]
+	right := g.right[:0]
+	o := 0
+	missLeft := s.missLeft
+	for _, r := range dst {
+		k := rank[r]
+		if k <= cut || k == missingRank && missLeft {
+			dst[o] = r
+			o++
+		} else {
+			right = append(right, r)
+		}
+	}
+	copy(dst[o:], right)
+	g.right = right
+	s.nLeft = o
 	if nm == n {
 		// No missing value in training: they follow the larger child.
 		s.missLeft = s.nLeft > n-s.nLeft

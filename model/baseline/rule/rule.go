@@ -219,6 +219,7 @@ func editDistance(a, b string) int {
 // with let.
 type declarations map[string]bool
 
+// Visit records the variable a let node declares.
 func (d declarations) Visit(node *ast.Node) {
 	if n, ok := (*node).(*ast.VariableDeclaratorNode); ok {
 		d[n.Name] = true
@@ -236,6 +237,7 @@ type nameCollector struct {
 	builtin  string
 }
 
+// Visit records the names and built-ins one node uses.
 func (v *nameCollector) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.BuiltinNode:
