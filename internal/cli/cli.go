@@ -144,7 +144,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		app.predictCommand())
 	add("evaluate",
 		planned("evaluate", "Evaluate a run on validation or test: baseline lift, segments, calibration, errors", 6),
-		planned("model", "Register model versions and move aliases such as champion", 6),
+		app.modelCommand(),
 		planned("check", "Run the pre-production gate on a model version", 6),
 		planned("report", "Write the evaluation report of a model version", 6))
 	add("deploy",

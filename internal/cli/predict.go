@@ -47,17 +47,33 @@ func (e *env) loadBundle(ctx context.Context, ref string) (*bundle.Bundle, strin
 		}
 		return nil, "", mlw.Errorf(mlw.EINVALID, "run %s has no model bundle", ref)
 	}
-	return nil, "", mlw.Errorf(mlw.ENOTFOUND, "%s is neither a bundle file nor a run ID", ref).
-		WithHint("mlw runs list shows runs; registered versions NAME@N come with the model registry")
+	if _, err := mlw.ParseRef(ref); err == nil {
+		v, err := e.registry().Resolve(ctx, ref)
+		if err != nil {
+			return nil, "", err
+		}
+		data, err := e.artifacts.Get(ctx, v.ArtifactKey)
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := bundle.Decode(v.Ref().String(), data)
+		if err != nil {
+			return nil, "", mlw.Errorf(mlw.EINVALID, "%v", err)
+		}
+		return b, v.Ref().String(), nil
+	}
+	return nil, "", mlw.Errorf(mlw.ENOTFOUND, "%s is neither a bundle file, a run ID nor a model NAME@N", ref).
+		WithHint("mlw runs list shows runs; mlw model list shows registered models")
 }
 
 func (app *App) predictCommand() *cobra.Command {
 	var out string
 	c := &cobra.Command{
-		Use:   "predict BUNDLE|RUN FILE",
+		Use:   "predict BUNDLE|RUN|NAME@N FILE",
 		Short: "Batch predictions from a model bundle file or a run's bundle",
 		Long: `Predict every row of FILE (CSV, gzip-compressed CSV or Parquet) with a model:
-a bundle file (.mlwb) or the bundle of a run (r-...). The output has the
+a bundle file (.mlwb), the bundle of a run (r-...), or a registered version
+(NAME@N, NAME@alias such as churn@champion). The output has the
 input columns, the prediction and, for classifiers, one probability column
 per class (proba_CLASS). Columns the model was not trained with are carried
 through; a column it needs that FILE lacks is an error naming it.

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestModelRegistryAliasesAndHistory(t *testing.T) {
+	t.Parallel()
+	dir, split := irisProject(t)
+	a := trainJSON(t, dir, "--dataset", "iris", "--split", split, "--model", "logistic")
+	b := trainJSON(t, dir, "--dataset", "iris", "--split", split, "--model", "gbdt")
+
+	r := run(t, dir, nil, "model", "register", a.RunID, "--name", "flowers", "--reason", "first", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var v struct {
+		Name    string
+		Version int
+		RunID   string `json:"run_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &v))
+	require.Equal(t, 1, v.Version)
+	require.Equal(t, a.RunID, v.RunID)
+	require.Equal(t, 0, run(t, dir, nil, "model", "register", b.RunID, "--name", "flowers").code)
+
+	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@1", "champion", "--reason", "simple and good").code)
+	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@2", "challenger").code)
+	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@challenger", "champion", "--reason", "gbdt wins").code)
+
+	r = run(t, dir, nil, "model", "history", "flowers", "--alias", "champion", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var spans []struct {
+		Version   int
+		Reason    string
+		EndReason string `json:"end_reason"`
+		SetBy     string `json:"set_by"`
+		To        string
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &spans))
+	require.Len(t, spans, 2)
+	require.Equal(t, 1, spans[0].Version)
+	require.Equal(t, "simple and good", spans[0].Reason)
+	require.Equal(t, "gbdt wins", spans[0].EndReason)
+	require.NotEmpty(t, spans[0].To)
+	require.Equal(t, 2, spans[1].Version)
+	require.Empty(t, spans[1].To, "current")
+	require.Equal(t, "tester", spans[1].SetBy)
+
+	// Predict through an alias.
+	src := filepath.Join(testRoot(t), "testdata", "datasets", "iris.csv")
+	r = run(t, dir, nil, "predict", "flowers@champion", src)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	// Archiving: refused while it holds an alias, then allowed; archived versions take no alias.
+	r = run(t, dir, nil, "model", "archive", "flowers@2")
+	require.Equal(t, ExitError, r.code)
+	require.Contains(t, r.stderr, "holds alias")
+	require.Equal(t, 0, run(t, dir, nil, "model", "archive", "flowers@1", "--reason", "superseded").code)
+	r = run(t, dir, nil, "model", "alias", "flowers@1", "champion")
+	require.Equal(t, ExitError, r.code)
+	require.Contains(t, r.stderr, "archived")
+
+	r = run(t, dir, nil, "model", "list", "--json")
+	var list []struct {
+		Name    string
+		Latest  int
+		Aliases map[string]int
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
+	require.Equal(t, 2, list[0].Latest)
+	require.Equal(t, map[string]int{"champion": 2, "challenger": 2}, list[0].Aliases)
+
+	r = run(t, dir, nil, "audit", "--action", "model.", "--json")
+	var evs []struct{ Action, Target string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &evs))
+	require.Len(t, evs, 6, "2 registers, 3 alias moves, 1 archive")
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"model", "register", "r-nope", "--name", "x"}, "not found"},
+		{[]string{"model", "register", a.RunID}, "--name is required"},
+		{[]string{"model", "alias", "flowers@9", "champion"}, "flowers@9 not found"},
+		{[]string{"model", "show", "flowers@staging"}, "no alias staging"},
+		{[]string{"model", "alias", "flowers@2", "latest"}, "reserved"},
+	} {
+		r := run(t, dir, nil, tc.args...)
+		require.NotEqual(t, 0, r.code, tc.args)
+		require.Contains(t, r.stderr, tc.want, tc.args)
+	}
+}
