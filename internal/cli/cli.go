@@ -156,7 +156,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		planned("monitor", "Latency, errors, data and prediction drift, online metrics of an endpoint", 8),
 		planned("feedback", "Send ground-truth labels for logged predictions", 8),
 		planned("retrain", "Run the retraining workflow when the policy says so", 8))
-	add("govern", planned("lineage", "Walk from a model version back to its data, or from data to models", 6),
+	add("govern", app.lineageCommand(),
 		app.auditCommand(), app.statusCommand())
 	add("start", app.quickstartCommand())
 	root.SetHelpCommandGroupID("start")

@@ -93,3 +93,38 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 		require.Contains(t, r.stderr, tc.want, tc.args)
 	}
 }
+
+func TestLineageUpAndDown(t *testing.T) {
+	t.Parallel()
+	dir := quickstartData(t, "400")
+	// The cleaned version is trained on, so lineage walks through the recipe.
+	r := run(t, dir, nil, "data", "clean", "tickets", "--impute", "median")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, dir, nil, "data", "split", "tickets@2", "--strategy", "time", "--json")
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	var s struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	out := trainJSON(t, dir, "--dataset", "tickets@2", "--split", s.ID, "--model", "logistic")
+	require.Equal(t, 0, run(t, dir, nil, "model", "register", out.RunID, "--name", "deflect").code)
+
+	r = run(t, dir, nil, "lineage", "deflect@1", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var chain []struct {
+		Kind, Ref string
+		Detail    map[string]string
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &chain))
+	var kinds []string
+	for _, n := range chain {
+		kinds = append(kinds, n.Kind+":"+n.Ref)
+	}
+	require.Equal(t, []string{"source:" + filepath.Join(dir, "data", "support_tickets.csv"), "dataset:tickets@1", "dataset:tickets@2",
+		"split:" + s.ID, "run:" + out.RunID, "model:deflect@1"}, kinds)
+	require.Contains(t, chain[2].Detail["recipe"], `"impute":"median"`)
+	require.Equal(t, "logistic", chain[4].Detail["model"])
+
+	r = run(t, dir, nil, "lineage", "tickets@1", "--downstream")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "dataset  tickets@2")
+	require.Contains(t, r.stdout, "model    deflect@1")
+}

@@ -127,6 +127,7 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			}
 			primary := e.primaryMetric()
 			fmt.Fprintf(out, "   baseline %-9s run %s: %s %.4f\n", baseRun.Model, baseRun.ID, primary, baseMetrics[primary])
+			var best *train.Result
 			for _, kind := range []string{"logistic", "tree", "gbdt"} {
 				params := map[string]string{}
 				if kind == "tree" {
@@ -136,9 +137,26 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				if err != nil {
 					return err
 				}
+				if best == nil || res.Valid[primary] > best.Valid[primary] {
+					best = res
+				}
 				lift, _ := liftOf(primary, res.Valid, baseMetrics)
 				fmt.Fprintf(out, "   %-18s run %s: %s %.4f, lift %+.4f over the baseline\n", kind, res.Run.ID, primary, res.Valid[primary], lift)
 			}
+
+			// 4. Registry.
+			fmt.Fprintln(out, "\n4. Evaluation and registry")
+			reg := e.registry()
+			mv, err := reg.Register(c.Context(), best.Run.ID, "deflect", "best validation "+primary+" of the quickstart", "quickstart: best model")
+			if err != nil {
+				return err
+			}
+			if _, _, err := reg.SetAlias(c.Context(), mv.Ref().String(), "challenger", "quickstart: best on validation", nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "   mlw model register %s --name deflect: %s (%s), alias challenger\n", best.Run.ID, mv.Ref(), best.Run.Model)
+			fmt.Fprintf(out, "   mlw lineage %s walks back to the bytes of data/support_tickets.csv\n", mv.Ref())
+			fmt.Fprintln(out, "   (evaluation on the test part and the champion gate come with mlw evaluate and mlw check)")
 
 			// The proposal, with the evidence measured above.
 			fmt.Fprintln(out, "\nReport")
