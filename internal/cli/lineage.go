@@ -140,7 +140,6 @@ func (e *env) upstream(ctx context.Context, ref string) ([]*lineageNode, error) 
 	return chain, nil
 }
 
-
 func compactJSON(b json.RawMessage) string {
 	var v any
 	if json.Unmarshal(b, &v) != nil {

@@ -105,9 +105,9 @@ func TestLineageUpAndDown(t *testing.T) {
 	var s struct{ ID string }
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 	out := trainJSON(t, dir, "--dataset", "tickets@2", "--split", s.ID, "--model", "logistic")
-	require.Equal(t, 0, run(t, dir, nil, "model", "register", out.RunID, "--name", "deflect").code)
+	require.Equal(t, 0, run(t, dir, nil, "model", "register", out.RunID, "--name", "cleaned").code)
 
-	r = run(t, dir, nil, "lineage", "deflect@1", "--json")
+	r = run(t, dir, nil, "lineage", "cleaned@1", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var chain []struct {
 		Kind, Ref string
@@ -119,12 +119,12 @@ func TestLineageUpAndDown(t *testing.T) {
 		kinds = append(kinds, n.Kind+":"+n.Ref)
 	}
 	require.Equal(t, []string{"source:" + filepath.Join(dir, "data", "support_tickets.csv"), "dataset:tickets@1", "dataset:tickets@2",
-		"split:" + s.ID, "run:" + out.RunID, "model:deflect@1"}, kinds)
+		"split:" + s.ID, "run:" + out.RunID, "model:cleaned@1"}, kinds)
 	require.Contains(t, chain[2].Detail["recipe"], `"impute":"median"`)
 	require.Equal(t, "logistic", chain[4].Detail["model"])
 
 	r = run(t, dir, nil, "lineage", "tickets@1", "--downstream")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "dataset  tickets@2")
-	require.Contains(t, r.stdout, "model    deflect@1")
+	require.Contains(t, r.stdout, "model    cleaned@1")
 }
