@@ -22,6 +22,7 @@ import (
 	"context"
 	"encoding"
 	"fmt"
+	"math"
 )
 
 // Task is the kind of learning problem.
@@ -125,9 +126,32 @@ func (p *Problem) Validate() error {
 	default:
 		return fmt.Errorf("unknown task %d", p.Task)
 	}
+	for i, w := range p.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("row %d: weight %g is not a finite number >= 0", i, w)
+		}
+	}
+	if p.Task == Regression {
+		for i, y := range p.Y {
+			if math.IsNaN(y) || math.IsInf(y, 0) {
+				return fmt.Errorf("row %d: target %g is not a finite number", i, y)
+			}
+		}
+	}
 	if p.Valid != nil {
-		if p.Valid.X.Cols != p.X.Cols {
-			return fmt.Errorf("validation data has %d columns, training data %d", p.Valid.X.Cols, p.X.Cols)
+		v := *p.Valid
+		if v.Task != p.Task || v.Classes != p.Classes {
+			return fmt.Errorf("validation data is a %s task with %d classes, training data %s with %d", v.Task, v.Classes, p.Task, p.Classes)
+		}
+		if v.X.Cols != p.X.Cols {
+			return fmt.Errorf("validation data has %d columns, training data %d", v.X.Cols, p.X.Cols)
+		}
+		if v.Features == nil {
+			v.Features = p.Features
+		}
+		v.Valid = nil
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("validation data: %w", err)
 		}
 	}
 	return nil

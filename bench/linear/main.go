@@ -9,8 +9,10 @@
 //	go run ./bench/linear -data /tmp/synth/synth_clf_200000.csv
 //
 // The first 80% of rows train and the last 20% test, as in the Python
-// script. Reading the CSV is not timed; the fit time is the median of
-// -repeats runs.
+// script. Reading the CSV is not timed. The two sides take turns, one fit
+// each per round for -repeats rounds, so that the load of a shared machine
+// weighs on both alike; the table shows the median wall-clock and CPU
+// seconds of the scaling plus the fit.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"mlw.dev/model"
@@ -39,6 +42,8 @@ type result struct {
 	Version       string    `json:"version"`
 	FitS          float64   `json:"fit_s"`
 	FitAllS       []float64 `json:"fit_all_s"`
+	FitCPUS       float64   `json:"fit_cpu_s"`
+	FitAllCPUS    []float64 `json:"fit_all_cpu_s"`
 	NIter         int       `json:"n_iter"`
 	Accuracy      float64   `json:"accuracy"`
 	PredictBatchS float64   `json:"predict_batch_s"`
@@ -47,7 +52,7 @@ type result struct {
 
 func main() {
 	data := flag.String("data", "/tmp/synth/synth_clf_200000.csv", "CSV written by gen_synth.py")
-	repeats := flag.Int("repeats", 3, "fits per side; the median time is reported")
+	repeats := flag.Int("repeats", 5, "rounds of one fit per side; the medians are reported")
 	python := flag.String("python", "/usr/bin/python3", "Python interpreter with scikit-learn")
 	script := flag.String("script", "bench/linear/sklearn_bench.py", "the scikit-learn side")
 	skip := flag.Bool("skip-sklearn", false, "time mlw only")
@@ -72,23 +77,22 @@ func run(path string, repeats int, python, script string, skip bool) error {
 	test := model.Matrix{Rows: len(y) - nTrain, Cols: cols, Data: x.Data[nTrain*cols:]}
 
 	var sk result
-	if !skip {
-		cmd := exec.Command(python, script, path, strconv.Itoa(repeats))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("run %s: %w", script, err)
-		}
-		if err := json.Unmarshal(bytes.TrimSpace(lastLine(out)), &sk); err != nil {
-			return fmt.Errorf("parse %s output: %w", script, err)
-		}
-	}
-
 	ours := result{Name: "mlw", Version: "mlw linear.Logistic (" + runtime.Version() + ")"}
 	var m linear.Logistic
 	var sc scaler
 	for range repeats {
+		if !skip {
+			r, err := runSklearn(python, script, path)
+			if err != nil {
+				return err
+			}
+			sk.FitAllS = append(sk.FitAllS, r.FitS)
+			sk.FitAllCPUS = append(sk.FitAllCPUS, r.FitCPUS)
+			r.FitAllS, r.FitAllCPUS = sk.FitAllS, sk.FitAllCPUS
+			sk = r
+		}
 		runtime.GC()
+		cpu0 := cpuTime()
 		start := time.Now()
 		sc = fitScaler(train.X)
 		p := *train
@@ -98,7 +102,12 @@ func run(path string, repeats int, python, script string, skip bool) error {
 			return err
 		}
 		ours.FitAllS = append(ours.FitAllS, time.Since(start).Seconds())
+		ours.FitAllCPUS = append(ours.FitAllCPUS, (cpuTime() - cpu0).Seconds())
 	}
+	if !skip {
+		sk.FitS, sk.FitCPUS = median(sk.FitAllS), median(sk.FitAllCPUS)
+	}
+	ours.FitCPUS = median(ours.FitAllCPUS)
 	ours.FitS = median(ours.FitAllS)
 	ours.NIter = m.NIter()
 	xt := sc.transform(test)
@@ -122,20 +131,45 @@ func run(path string, repeats int, python, script string, skip bool) error {
 	ours.PredictRowUS = time.Since(start).Seconds() / rowRuns * 1e6
 
 	fmt.Printf("logistic regression, %d training rows × %d features, %d test rows, GOMAXPROCS=%d\n\n", nTrain, cols, xt.Rows, runtime.GOMAXPROCS(0))
-	fmt.Printf("%-34s %12s %8s %10s %16s %14s\n", "", "scale+fit s", "iters", "accuracy", "predict batch s", "predict row µs")
+	fmt.Printf("%-34s %12s %12s %6s %9s %16s %15s\n", "", "scale+fit s", "fit CPU s", "iters", "accuracy", "predict batch s", "predict row µs")
 	for _, r := range []result{sk, ours} {
 		if r.Name == "" {
 			continue
 		}
-		fmt.Printf("%-34s %12.3f %8d %10.4f %16.4f %14.2f\n", r.Version, r.FitS, r.NIter, r.Accuracy, r.PredictBatchS, r.PredictRowUS)
+		fmt.Printf("%-34s %12.3f %12.3f %6d %9.4f %16.4f %15.2f\n", r.Version, r.FitS, r.FitCPUS, r.NIter, r.Accuracy, r.PredictBatchS, r.PredictRowUS)
 	}
 	if !skip {
-		fmt.Printf("\nfit time ratio mlw/sklearn: %.2f (below 1 is faster)\n", ours.FitS/sk.FitS)
+		fmt.Printf("\nfit time ratio mlw/sklearn: %.2f wall-clock, %.2f CPU (below 1 is faster)\n", ours.FitS/sk.FitS, ours.FitCPUS/sk.FitCPUS)
 		fmt.Printf("accuracy difference mlw-sklearn: %+.2f points\n", 100*(ours.Accuracy-sk.Accuracy))
 		fmt.Printf("per-row predict ratio mlw/sklearn: %.4f\n", ours.PredictRowUS/sk.PredictRowUS)
-		fmt.Printf("fit times: sklearn %v, mlw %v\n", fmtTimes(sk.FitAllS), fmtTimes(ours.FitAllS))
+		fmt.Printf("fit wall-clock s by round: sklearn %v, mlw %v\n", fmtTimes(sk.FitAllS), fmtTimes(ours.FitAllS))
+		fmt.Printf("fit CPU s by round:        sklearn %v, mlw %v\n", fmtTimes(sk.FitAllCPUS), fmtTimes(ours.FitAllCPUS))
 	}
 	return nil
+}
+
+// runSklearn runs one fit of the scikit-learn side and returns its result.
+func runSklearn(python, script, path string) (result, error) {
+	cmd := exec.Command(python, script, path, "1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return result{}, fmt.Errorf("run %s: %w", script, err)
+	}
+	var r result
+	if err := json.Unmarshal(lastLine(out), &r); err != nil {
+		return result{}, fmt.Errorf("parse %s output: %w", script, err)
+	}
+	return r, nil
+}
+
+// cpuTime returns the user plus system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func lastLine(b []byte) []byte {

@@ -12,4 +12,4 @@ if [ ! -f "$data" ]; then
 	/usr/bin/python3 /work/shared/bench/gen_synth.py "$rows" /tmp/synth
 fi
 cd "$root"
-go run ./bench/linear -data "$data" -repeats "${REPEATS:-3}"
+go run ./bench/linear -data "$data" -repeats "${REPEATS:-5}"

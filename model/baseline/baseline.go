@@ -242,8 +242,12 @@ func (m *MostFrequent) Class() int {
 
 // Fit finds the most frequent class of p, a classification problem. It
 // returns an error if p is invalid or is not a classification problem, or if
-// a sample weight is negative or all are zero.
-func (m *MostFrequent) Fit(_ context.Context, p *model.Problem) error {
+// a sample weight is negative or all are zero, and ctx.Err() if ctx is
+// already cancelled (the fit is one pass and never stops midway).
+func (m *MostFrequent) Fit(ctx context.Context, p *model.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := checkClassification(p, KindMostFrequent); err != nil {
 		return err
 	}
@@ -334,8 +338,12 @@ func (m *Prior) Priors() []float64 { return slices.Clone(m.fit.out) }
 
 // Fit computes the class priors of p, a classification problem. It returns an
 // error if p is invalid or is not a classification problem, or if a sample
-// weight is negative or all are zero.
-func (m *Prior) Fit(_ context.Context, p *model.Problem) error {
+// weight is negative or all are zero, and ctx.Err() if ctx is already
+// cancelled.
+func (m *Prior) Fit(ctx context.Context, p *model.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := checkClassification(p, KindPrior); err != nil {
 		return err
 	}
@@ -415,8 +423,12 @@ func (c *constant) value() float64 {
 
 // Fit computes the mean target of p, a regression problem. It returns an
 // error if p is invalid or is not a regression, if a target is not finite, or
-// if a sample weight is negative or all are zero.
-func (m *Mean) Fit(_ context.Context, p *model.Problem) error {
+// if a sample weight is negative or all are zero, and ctx.Err() if ctx is
+// already cancelled.
+func (m *Mean) Fit(ctx context.Context, p *model.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s, err := checkRegression(p, KindMean)
 	if err != nil {
 		return err
@@ -488,7 +500,10 @@ func (m *Median) Value() float64 { return m.fit.value() }
 
 // Fit computes the median target of p, a regression problem, with the error
 // contract of Mean.Fit.
-func (m *Median) Fit(_ context.Context, p *model.Problem) error {
+func (m *Median) Fit(ctx context.Context, p *model.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	sumW, err := checkRegression(p, KindMedian)
 	if err != nil {
 		return err

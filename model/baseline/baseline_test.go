@@ -207,6 +207,14 @@ func TestTaskErrors(t *testing.T) {
 	require.ErrorContains(t, (&Prior{}).Fit(ctx, &model.Problem{Task: model.BinaryClassification, Classes: 2}), "no training rows")
 	require.ErrorContains(t, (&Mean{}).Fit(ctx, regressionProblem([]float64{1, math.NaN()}, nil)), "target NaN")
 	require.Panics(t, func() { (&Mean{}).PredictTo(nil, model.Matrix{Rows: 1, Cols: 1, Data: []float64{0}}) })
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, m := range []model.Estimator{&MostFrequent{}, &Prior{}, &Rule{Expr: "x > 0"}} {
+		require.ErrorIs(t, m.Fit(cancelled, clf), context.Canceled)
+	}
+	for _, m := range []model.Estimator{&Mean{}, &Median{}} {
+		require.ErrorIs(t, m.Fit(cancelled, reg), context.Canceled)
+	}
 }
 
 func TestParams(t *testing.T) {

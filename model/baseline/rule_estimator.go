@@ -88,8 +88,12 @@ func validateProbability(p float64) error {
 // fallback prediction (class priors or mean). It returns an error if Expr is
 // empty or does not compile (naming an unknown column), if it uses a
 // categorical feature or operations outside the numeric subset, if its value
-// does not suit the task, if p is invalid, or if a sample weight is negative.
-func (m *Rule) Fit(_ context.Context, p *model.Problem) error {
+// does not suit the task, if p is invalid, or if a sample weight is negative,
+// and ctx.Err() if ctx is already cancelled.
+func (m *Rule) Fit(ctx context.Context, p *model.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := validateProbability(m.probability()); err != nil {
 		return fmt.Errorf("baseline: rule: %w", err)
 	}

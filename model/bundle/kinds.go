@@ -6,8 +6,10 @@ import (
 
 	"mlw.dev/model"
 	"mlw.dev/model/baseline"
+	"mlw.dev/model/forest"
 	"mlw.dev/model/gbdt"
 	"mlw.dev/model/linear"
+	"mlw.dev/model/mlp"
 	"mlw.dev/model/tree"
 )
 
@@ -16,7 +18,7 @@ func Kinds() []string {
 	return []string{
 		baseline.KindMostFrequent, baseline.KindPrior, baseline.KindMean, baseline.KindMedian, baseline.KindRule,
 		linear.KindLogistic, linear.KindLinear, linear.KindLasso, linear.KindElasticNet,
-		tree.Kind, gbdt.Kind,
+		tree.Kind, forest.KindRandomForest, forest.KindExtraTrees, gbdt.Kind, mlp.Kind,
 	}
 }
 
@@ -43,8 +45,14 @@ func NewEstimator(kind string) (model.Estimator, error) {
 		return &linear.ElasticNet{}, nil
 	case tree.Kind:
 		return &tree.Model{}, nil
+	case forest.KindRandomForest:
+		return &forest.Model{Variant: forest.RandomForest}, nil
+	case forest.KindExtraTrees:
+		return &forest.Model{Variant: forest.ExtraTrees}, nil
 	case gbdt.Kind:
 		return &gbdt.Model{}, nil
+	case mlp.Kind:
+		return &mlp.Model{}, nil
 	}
 	return nil, fmt.Errorf("unknown estimator kind %q (known: %s)", kind, strings.Join(Kinds(), ", "))
 }

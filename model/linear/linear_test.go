@@ -2,7 +2,6 @@ package linear
 
 import (
 	"context"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -109,7 +108,7 @@ func TestFitCancelled(t *testing.T) {
 		p *model.Problem
 	}{{&Logistic{}, p}, {&Linear{}, r}, {&Lasso{}, r}, {&ElasticNet{}, r}} {
 		err := tc.m.Fit(ctx, tc.p)
-		require.True(t, errors.Is(err, context.Canceled), "%s: %v", tc.m.Kind(), err)
+		require.ErrorIs(t, err, context.Canceled, tc.m.Kind())
 		require.Zero(t, tc.m.Outputs())
 	}
 }
@@ -194,7 +193,7 @@ func TestMinimumNorm(t *testing.T) {
 
 	m = Linear{LinearConfig: LinearConfig{NoIntercept: true}}
 	require.NoError(t, m.Fit(context.Background(), p))
-	require.Equal(t, 0.0, m.Intercept())
+	require.Zero(t, m.Intercept())
 }
 
 func TestWeights(t *testing.T) {

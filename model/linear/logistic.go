@@ -61,9 +61,10 @@ type ClassWeight string
 const (
 	// ClassWeightNone weights every class 1.
 	ClassWeightNone ClassWeight = "none"
-	// ClassWeightBalanced weights class k by n/(classes·n_k), n_k being its
-	// number of training rows, as scikit-learn's class_weight="balanced". The
-	// class weight multiplies the sample weight.
+	// ClassWeightBalanced weights class k by n/(m·n_k), n_k being its number
+	// of training rows and m the number of classes present in them, as
+	// scikit-learn's class_weight="balanced". The class weight multiplies the
+	// sample weight.
 	ClassWeightBalanced ClassWeight = "balanced"
 )
 

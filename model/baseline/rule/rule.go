@@ -77,7 +77,8 @@ type Rule struct {
 // Compile compiles expression over the given column names. It returns an
 // error if the expression is empty or does not parse, or if it uses a name
 // that is not one of the columns (the error names it and suggests the
-// closest column), or if a column name is repeated.
+// closest column), or if a column name is repeated. An empty column name is
+// allowed and cannot be referenced.
 //
 // Compile never panics: a panic of the expression compiler is returned as an
 // error.
@@ -92,6 +93,9 @@ func Compile(expression string, columns []string) (r *Rule, err error) {
 	}
 	index := make(map[string]int, len(columns))
 	for i, c := range columns {
+		if c == "" {
+			continue // unnamed: cannot be referenced
+		}
 		if _, dup := index[c]; dup {
 			return nil, fmt.Errorf("rule: column %q appears twice", c)
 		}

@@ -33,6 +33,11 @@ func TestCompileErrors(t *testing.T) {
 	}
 	_, err := Compile("a", []string{"a", "a"})
 	require.ErrorContains(t, err, `column "a" appears twice`)
+	r, err := Compile("a > 1", []string{"", "a", ""})
+	require.NoError(t, err, "unnamed columns are allowed")
+	v, err := r.EvalFloat([]float64{5, 2, 5})
+	require.NoError(t, err)
+	require.Equal(t, 1.0, v)
 }
 
 func TestEval(t *testing.T) {
