@@ -140,11 +140,14 @@ func (p *Problem) Validate() error {
 	}
 	if p.Valid != nil {
 		v := *p.Valid
-		if v.Task != p.Task || v.Classes != p.Classes {
-			return fmt.Errorf("validation data is a %s task with %d classes, training data %s with %d", v.Task, v.Classes, p.Task, p.Classes)
-		}
 		if v.X.Cols != p.X.Cols {
 			return fmt.Errorf("validation data has %d columns, training data %d", v.X.Cols, p.X.Cols)
+		}
+		if v.Task == 0 { // unset: the training data's
+			v.Task, v.Classes = p.Task, p.Classes
+		}
+		if v.Task != p.Task || v.Classes != p.Classes {
+			return fmt.Errorf("validation data is a %s task with %d classes, training data %s with %d", v.Task, v.Classes, p.Task, p.Classes)
 		}
 		if v.Features == nil {
 			v.Features = p.Features

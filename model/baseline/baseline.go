@@ -63,31 +63,31 @@ func (c *constant) predictTo(dst []float64, X model.Matrix, name string) []float
 }
 
 func (c *constant) encode(e *encoder) {
-	e.bool(len(c.out) > 0)
+	e.Bool(len(c.out) > 0)
 	if len(c.out) > 0 {
-		e.u8(uint8(c.task))
-		e.int(c.classes)
-		e.f64s(c.out)
+		e.U8(uint8(c.task))
+		e.Int(c.classes)
+		e.F64s(c.out)
 	}
 }
 
 func (c *constant) decode(d *decoder, classification bool) {
-	if !d.bool() {
+	if !d.Bool() {
 		return
 	}
-	c.task = model.Task(d.u8())
-	c.classes = d.int(1 << 20)
-	if d.err == nil {
-		d.err = checkTask(c.task, c.classes)
+	c.task = model.Task(d.U8())
+	c.classes = d.Int(1 << 20)
+	if d.Err() == nil {
+		d.Fail(checkTask(c.task, c.classes))
 	}
-	if d.err == nil && c.task.IsClassification() != classification {
-		d.err = fmt.Errorf("%s task for a baseline of the other kind", c.task)
+	if d.Err() == nil && c.task.IsClassification() != classification {
+		d.Fail(fmt.Errorf("%s task for a baseline of the other kind", c.task))
 	}
 	want := 1
 	if classification {
 		want = c.classes
 	}
-	c.out = d.f64s(want)
+	c.out = d.F64s(want)
 }
 
 // checkTask returns an error unless task and classes are a valid pair.
@@ -294,7 +294,7 @@ func (m *MostFrequent) Params() map[string]string {
 func (m *MostFrequent) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeMostFrequent)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -307,7 +307,7 @@ func (m *MostFrequent) UnmarshalBinary(data []byte) error {
 	}
 	var c constant
 	c.decode(d, true)
-	if err := d.finish(KindMostFrequent); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	m.fit = c
@@ -375,7 +375,7 @@ func (m *Prior) Params() map[string]string { return map[string]string{"strategy"
 func (m *Prior) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodePrior)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -388,7 +388,7 @@ func (m *Prior) UnmarshalBinary(data []byte) error {
 	}
 	var c constant
 	c.decode(d, true)
-	if err := d.finish(KindPrior); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	m.fit = c
@@ -457,7 +457,7 @@ func (m *Mean) Params() map[string]string { return map[string]string{"strategy":
 func (m *Mean) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeMean)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -470,7 +470,7 @@ func (m *Mean) UnmarshalBinary(data []byte) error {
 	}
 	var c constant
 	c.decode(d, false)
-	if err := d.finish(KindMean); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	m.fit = c
@@ -563,7 +563,7 @@ func (m *Median) Params() map[string]string { return map[string]string{"strategy
 func (m *Median) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeMedian)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -576,7 +576,7 @@ func (m *Median) UnmarshalBinary(data []byte) error {
 	}
 	var c constant
 	c.decode(d, false)
-	if err := d.finish(KindMedian); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	m.fit = c

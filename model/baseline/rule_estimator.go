@@ -243,20 +243,20 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 // The compiled rule is not stored: UnmarshalBinary compiles it again.
 func (m *Rule) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeRule)
-	e.str(m.Expr)
-	e.f64(m.Probability)
+	e.Str(m.Expr)
+	e.F64(m.Probability)
 	f := &m.fit
-	e.bool(f.rule != nil)
+	e.Bool(f.rule != nil)
 	if f.rule != nil {
-		e.u8(uint8(f.task))
-		e.int(f.classes)
-		e.int(len(f.columns))
+		e.U8(uint8(f.task))
+		e.Int(f.classes)
+		e.Int(len(f.columns))
 		for _, c := range f.columns {
-			e.str(c)
+			e.Str(c)
 		}
-		e.f64s(f.fallback)
+		e.F64s(f.fallback)
 	}
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary and compiles its
@@ -268,28 +268,28 @@ func (m *Rule) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	expr := d.str()
-	prob := d.f64()
+	expr := d.Str()
+	prob := d.F64()
 	var f ruleFit
-	fitted := d.bool()
+	fitted := d.Bool()
 	if fitted {
-		f.task = model.Task(d.u8())
-		f.classes = d.int(1 << 20)
-		n := d.int(len(d.buf) / 4)
+		f.task = model.Task(d.U8())
+		f.classes = d.Int(1 << 20)
+		n := d.Int(d.Remaining() / 4)
 		f.columns = make([]string, 0, n)
 		for range n {
-			f.columns = append(f.columns, d.str())
+			f.columns = append(f.columns, d.Str())
 		}
 		want := 1
 		if f.task.IsClassification() {
 			want = f.classes
 		}
-		if d.err == nil {
-			d.err = checkTask(f.task, f.classes)
+		if d.Err() == nil {
+			d.Fail(checkTask(f.task, f.classes))
 		}
-		f.fallback = d.f64s(want)
+		f.fallback = d.F64s(want)
 	}
-	if err := d.finish(KindRule); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if prob != 0 {

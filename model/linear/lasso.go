@@ -240,12 +240,12 @@ func (m *Lasso) Params() map[string]string {
 // compact little-endian form. The same model always gives the same bytes.
 func (m *Lasso) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeLasso)
-	e.f64(m.Alpha)
-	e.int(m.MaxIter)
-	e.f64(m.Tol)
-	e.bool(m.NoIntercept)
+	e.F64(m.Alpha)
+	e.Int(m.MaxIter)
+	e.F64(m.Tol)
+	e.Bool(m.NoIntercept)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -257,13 +257,13 @@ func (m *Lasso) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var c LassoConfig
-	c.Alpha = d.f64()
-	c.MaxIter = d.int(math.MaxInt32)
-	c.Tol = d.f64()
-	c.NoIntercept = d.bool()
+	c.Alpha = d.F64()
+	c.MaxIter = d.Int(math.MaxInt32)
+	c.Tol = d.F64()
+	c.NoIntercept = d.Bool()
 	var f regressionFit
 	f.decode(d)
-	if err := d.finish("lasso"); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
@@ -389,13 +389,13 @@ func (m *ElasticNet) Params() map[string]string {
 // compact little-endian form. The same model always gives the same bytes.
 func (m *ElasticNet) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeElasticNet)
-	e.f64(m.Alpha)
-	e.f64(m.L1Ratio)
-	e.int(m.MaxIter)
-	e.f64(m.Tol)
-	e.bool(m.NoIntercept)
+	e.F64(m.Alpha)
+	e.F64(m.L1Ratio)
+	e.Int(m.MaxIter)
+	e.F64(m.Tol)
+	e.Bool(m.NoIntercept)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -407,14 +407,14 @@ func (m *ElasticNet) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var c ElasticNetConfig
-	c.Alpha = d.f64()
-	c.L1Ratio = d.f64()
-	c.MaxIter = d.int(math.MaxInt32)
-	c.Tol = d.f64()
-	c.NoIntercept = d.bool()
+	c.Alpha = d.F64()
+	c.L1Ratio = d.F64()
+	c.MaxIter = d.Int(math.MaxInt32)
+	c.Tol = d.F64()
+	c.NoIntercept = d.Bool()
 	var f regressionFit
 	f.decode(d)
-	if err := d.finish("elasticnet"); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {

@@ -516,25 +516,25 @@ func (m *Logistic) Params() map[string]string {
 func (m *Logistic) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeLogistic)
 	c := m.LogisticConfig
-	e.str(string(c.Penalty))
-	e.f64(c.C)
-	e.f64(c.L1Ratio)
-	e.int(c.MaxIter)
-	e.f64(c.Tol)
-	e.bool(c.NoIntercept)
-	e.str(string(c.ClassWeight))
-	e.int(c.NJobs)
+	e.Str(string(c.Penalty))
+	e.F64(c.C)
+	e.F64(c.L1Ratio)
+	e.Int(c.MaxIter)
+	e.F64(c.Tol)
+	e.Bool(c.NoIntercept)
+	e.Str(string(c.ClassWeight))
+	e.Int(c.NJobs)
 	f := &m.fit
-	e.bool(f.classes > 0)
+	e.Bool(f.classes > 0)
 	if f.classes > 0 {
-		e.int(f.classes)
-		e.int(f.nFeatures)
-		e.int(f.nIter)
-		e.bool(f.converged)
-		e.f64s(f.coef)
-		e.f64s(f.intercept)
+		e.Int(f.classes)
+		e.Int(f.nFeatures)
+		e.Int(f.nIter)
+		e.Bool(f.converged)
+		e.F64s(f.coef)
+		e.F64s(f.intercept)
 	}
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -547,31 +547,31 @@ func (m *Logistic) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var c LogisticConfig
-	c.Penalty = Penalty(d.str())
-	c.C = d.f64()
-	c.L1Ratio = d.f64()
-	c.MaxIter = d.int(math.MaxInt32)
-	c.Tol = d.f64()
-	c.NoIntercept = d.bool()
-	c.ClassWeight = ClassWeight(d.str())
-	c.NJobs = d.int(math.MaxInt32)
+	c.Penalty = Penalty(d.Str())
+	c.C = d.F64()
+	c.L1Ratio = d.F64()
+	c.MaxIter = d.Int(math.MaxInt32)
+	c.Tol = d.F64()
+	c.NoIntercept = d.Bool()
+	c.ClassWeight = ClassWeight(d.Str())
+	c.NJobs = d.Int(math.MaxInt32)
 	var f logisticFit
-	if d.bool() {
-		f.classes = d.int(1 << 20)
-		f.nFeatures = d.int(1 << 26)
-		f.nIter = d.int(math.MaxInt32)
-		f.converged = d.bool()
-		if d.err == nil && f.classes < 2 {
-			d.err = fmt.Errorf("%d classes", f.classes)
+	if d.Bool() {
+		f.classes = d.Int(1 << 20)
+		f.nFeatures = d.Int(1 << 26)
+		f.nIter = d.Int(math.MaxInt32)
+		f.converged = d.Bool()
+		if d.Err() == nil && f.classes < 2 {
+			d.Fail(fmt.Errorf("%d classes", f.classes))
 		}
 		outputs := f.classes
 		if outputs == 2 {
 			outputs = 1
 		}
-		f.coef = d.f64s(outputs * f.nFeatures)
-		f.intercept = d.f64s(outputs)
+		f.coef = d.F64s(outputs * f.nFeatures)
+		f.intercept = d.F64s(outputs)
 	}
-	if err := d.finish("logistic"); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {

@@ -312,26 +312,26 @@ func (f *regressionFit) predictTo(dst []float64, X model.Matrix, name string) []
 }
 
 func (f *regressionFit) encode(e *encoder) {
-	e.bool(f.fitted)
+	e.Bool(f.fitted)
 	if f.fitted {
-		e.int(f.nFeatures)
-		e.f64s(f.coef)
-		e.f64(f.intercept)
-		e.int(f.nIter)
-		e.bool(f.converged)
+		e.Int(f.nFeatures)
+		e.F64s(f.coef)
+		e.F64(f.intercept)
+		e.Int(f.nIter)
+		e.Bool(f.converged)
 	}
 }
 
 func (f *regressionFit) decode(d *decoder) {
-	if !d.bool() {
+	if !d.Bool() {
 		return
 	}
 	f.fitted = true
-	f.nFeatures = d.int(1 << 26)
-	f.coef = d.f64s(f.nFeatures)
-	f.intercept = d.f64()
-	f.nIter = d.int(math.MaxInt32)
-	f.converged = d.bool()
+	f.nFeatures = d.Int(1 << 26)
+	f.coef = d.F64s(f.nFeatures)
+	f.intercept = d.F64()
+	f.nIter = d.Int(math.MaxInt32)
+	f.converged = d.Bool()
 }
 
 // ParamSpecs lists the hyperparameters by their scikit-learn names.
@@ -388,11 +388,11 @@ func (m *Linear) Params() map[string]string {
 // compact little-endian form. The same model always gives the same bytes.
 func (m *Linear) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeLinear)
-	e.f64(m.Alpha)
-	e.bool(m.NoIntercept)
-	e.int(m.NJobs)
+	e.F64(m.Alpha)
+	e.Bool(m.NoIntercept)
+	e.Int(m.NJobs)
 	m.fit.encode(e)
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -404,12 +404,12 @@ func (m *Linear) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var c LinearConfig
-	c.Alpha = d.f64()
-	c.NoIntercept = d.bool()
-	c.NJobs = d.int(math.MaxInt32)
+	c.Alpha = d.F64()
+	c.NoIntercept = d.Bool()
+	c.NJobs = d.Int(math.MaxInt32)
 	var f regressionFit
 	f.decode(d)
-	if err := d.finish("linear"); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {

@@ -16,44 +16,44 @@ const maxParams = 1 << 28
 func (m *Model) MarshalBinary() ([]byte, error) {
 	e := newEncoder(kindCodeMLP)
 	c := m.Config
-	e.int(len(c.HiddenLayerSizes))
+	e.Int(len(c.HiddenLayerSizes))
 	for _, h := range c.HiddenLayerSizes {
-		e.int(h)
+		e.Int(h)
 	}
-	e.str(string(c.Activation))
-	e.f64(c.Alpha)
-	e.int(c.BatchSize)
-	e.f64(c.LearningRateInit)
-	e.int(c.MaxIter)
-	e.f64(c.Tol)
-	e.bool(c.EarlyStopping)
-	e.f64(c.ValidationFraction)
-	e.int(c.NIterNoChange)
-	e.f64(c.Beta1)
-	e.f64(c.Beta2)
-	e.f64(c.Epsilon)
-	e.u64(c.Seed)
+	e.Str(string(c.Activation))
+	e.F64(c.Alpha)
+	e.Int(c.BatchSize)
+	e.F64(c.LearningRateInit)
+	e.Int(c.MaxIter)
+	e.F64(c.Tol)
+	e.Bool(c.EarlyStopping)
+	e.F64(c.ValidationFraction)
+	e.Int(c.NIterNoChange)
+	e.F64(c.Beta1)
+	e.F64(c.Beta2)
+	e.F64(c.Epsilon)
+	e.U64(c.Seed)
 	f := &m.fit
-	e.bool(f.task != 0)
+	e.Bool(f.task != 0)
 	if f.task != 0 {
-		e.u8(uint8(f.task))
-		e.int(f.classes)
-		e.int(len(f.layers))
+		e.U8(uint8(f.task))
+		e.Int(f.classes)
+		e.Int(len(f.layers))
 		for _, w := range f.layers {
-			e.int(w)
+			e.Int(w)
 		}
-		e.str(string(f.activation))
-		e.f64s(f.weights)
-		e.int(f.nIter)
-		e.int(f.bestEpoch)
-		e.f64s(f.trainLoss)
-		e.bool(f.validLoss != nil)
+		e.Str(string(f.activation))
+		e.F64s(f.weights)
+		e.Int(f.nIter)
+		e.Int(f.bestEpoch)
+		e.F64s(f.trainLoss)
+		e.Bool(f.validLoss != nil)
 		if f.validLoss != nil {
-			e.f64s(f.validLoss)
-			e.f64s(f.validScore)
+			e.F64s(f.validLoss)
+			e.F64s(f.validScore)
 		}
 	}
-	return e.buf, nil
+	return e.Bytes(), nil
 }
 
 // UnmarshalBinary restores a model written by MarshalBinary. It returns an
@@ -65,56 +65,56 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var c Config
-	nh := d.int(64)
+	nh := d.Int(64)
 	for range nh {
-		c.HiddenLayerSizes = append(c.HiddenLayerSizes, d.int(1<<16))
+		c.HiddenLayerSizes = append(c.HiddenLayerSizes, d.Int(1<<16))
 	}
-	c.Activation = Activation(d.str())
-	c.Alpha = d.f64()
-	c.BatchSize = d.int(math.MaxInt32)
-	c.LearningRateInit = d.f64()
-	c.MaxIter = d.int(math.MaxInt32)
-	c.Tol = d.f64()
-	c.EarlyStopping = d.bool()
-	c.ValidationFraction = d.f64()
-	c.NIterNoChange = d.int(math.MaxInt32)
-	c.Beta1 = d.f64()
-	c.Beta2 = d.f64()
-	c.Epsilon = d.f64()
-	c.Seed = d.u64()
+	c.Activation = Activation(d.Str())
+	c.Alpha = d.F64()
+	c.BatchSize = d.Int(math.MaxInt32)
+	c.LearningRateInit = d.F64()
+	c.MaxIter = d.Int(math.MaxInt32)
+	c.Tol = d.F64()
+	c.EarlyStopping = d.Bool()
+	c.ValidationFraction = d.F64()
+	c.NIterNoChange = d.Int(math.MaxInt32)
+	c.Beta1 = d.F64()
+	c.Beta2 = d.F64()
+	c.Epsilon = d.F64()
+	c.Seed = d.U64()
 	var f fitted
-	if d.bool() {
-		f.task = model.Task(d.u8())
-		f.classes = d.int(1 << 20)
-		nl := d.int(66)
+	if d.Bool() {
+		f.task = model.Task(d.U8())
+		f.classes = d.Int(1 << 20)
+		nl := d.Int(66)
 		params := 0
 		for l := range nl {
-			w := d.int(1 << 26)
-			if d.err == nil && w < 1 {
-				d.err = fmt.Errorf("layer %d has width 0", l)
+			w := d.Int(1 << 26)
+			if d.Err() == nil && w < 1 {
+				d.Fail(fmt.Errorf("layer %d has width 0", l))
 			}
 			if l > 0 {
 				params += f.layers[l-1]*w + w
-				if d.err == nil && params > maxParams {
-					d.err = fmt.Errorf("more than %d weights", maxParams)
+				if d.Err() == nil && params > maxParams {
+					d.Fail(fmt.Errorf("more than %d weights", maxParams))
 				}
 			}
 			f.layers = append(f.layers, w)
 		}
-		f.activation = Activation(d.str())
-		if d.err == nil {
-			d.err = checkFitted(&f, nl)
+		f.activation = Activation(d.Str())
+		if d.Err() == nil {
+			d.Fail(checkFitted(&f, nl))
 		}
-		f.weights = d.f64s(params)
-		f.nIter = d.int(math.MaxInt32)
-		f.bestEpoch = d.int(math.MaxInt32)
-		f.trainLoss = d.f64s(f.nIter)
-		if d.bool() {
-			f.validLoss = d.f64s(f.nIter)
-			f.validScore = d.f64s(f.nIter)
+		f.weights = d.F64s(params)
+		f.nIter = d.Int(math.MaxInt32)
+		f.bestEpoch = d.Int(math.MaxInt32)
+		f.trainLoss = d.F64s(f.nIter)
+		if d.Bool() {
+			f.validLoss = d.F64s(f.nIter)
+			f.validScore = d.F64s(f.nIter)
 		}
 	}
-	if err := d.finish("mlp"); err != nil {
+	if err := d.Finish(); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
