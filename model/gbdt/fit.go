@@ -394,7 +394,8 @@ type booster struct {
 	nodeGain  []float64 // gain of every compiled node, 0 for leaves
 	raw, vraw []float64
 	gh        [][]gpair
-	rest      []int32 // training rows left out of the iteration's subsample
+	rows      []int32 // training rows of the iteration's subsample
+	rest      []int32 // training rows left out of it
 	partial   []float64
 	resid     []float64
 	residW    []float64
@@ -450,16 +451,20 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 			f.trainLoss = append(f.trainLoss, l/b.train.sw)
 		}
 		// Rows of this iteration.
+		// Rows of this iteration, in increasing order; every tree of the
+		// iteration starts from them (growing a tree permutes t.idx).
 		t.identity = mRows == n
-		if t.identity {
-			for i := range t.idx {
-				t.idx[i] = int32(i)
-			}
-			b.rest = b.rest[:0]
-		} else {
-			_, b.rest = sample(b.rowRNG, n, mRows, t.idx[:0], b.rest)
+		if !t.identity {
+			b.rows, b.rest = sample(b.rowRNG, n, mRows, b.rows, b.rest)
 		}
 		for k := range nOut {
+			if t.identity {
+				for i := range t.idx {
+					t.idx[i] = int32(i)
+				}
+			} else {
+				copy(t.idx, b.rows)
+			}
 			feats := allFeats
 			if nCols < t.nf {
 				shuffle(b.colRNG, allFeats)

@@ -185,19 +185,28 @@ func (t *trainer) buildAndFind(a, b int32, ha, hb []histBin, findA, findB bool) 
 			histRowsConst4(&hs, &cols, rows, t.ogh[:m])
 		case len(feats) == 4:
 			histRows4(&hs, &cols, rows, t.ogh[:m])
-		default:
-			for k := range feats {
+		case len(feats) >= 2:
+			var hs2 [2]*hist
+			var cols2 [2][]uint8
+			for q := 0; q+1 < len(feats); q += 2 {
+				hs2[0], hs2[1] = hs[q], hs[q+1]
+				cols2[0], cols2[1] = cols[q], cols[q+1]
 				switch {
 				case ident && t.constHess:
-					histIdentityConst(hs[k], cols[k], t.gh[:m])
+					histIdentityConst2(&hs2, &cols2, t.gh[:m])
 				case ident:
-					histIdentity(hs[k], cols[k], t.gh[:m])
+					histIdentity2(&hs2, &cols2, t.gh[:m])
 				case t.constHess:
-					histRowsConst(hs[k], cols[k], rows, t.ogh[:m])
+					histRowsConst2(&hs2, &cols2, rows, t.ogh[:m])
 				default:
-					histRows(hs[k], cols[k], rows, t.ogh[:m])
+					histRows2(&hs2, &cols2, rows, t.ogh[:m])
 				}
 			}
+			if len(feats) == 3 {
+				t.hist1(hs[2], cols[2], rows, ident)
+			}
+		default:
+			t.hist1(hs[0], cols[0], rows, ident)
 		}
 		for k, f := range feats {
 			h := hs[k]
@@ -234,6 +243,21 @@ func (t *trainer) buildAndFind(a, b int32, ha, hb []histBin, findA, findB bool) 
 	}
 	if findB {
 		t.nodes[b].split = t.reduce(1)
+	}
+}
+
+// hist1 builds one feature's histogram h from column col.
+func (t *trainer) hist1(h *hist, col []uint8, rows []int32, ident bool) {
+	m := len(rows)
+	switch {
+	case ident && t.constHess:
+		histIdentityConst(h, col, t.gh[:m])
+	case ident:
+		histIdentity(h, col, t.gh[:m])
+	case t.constHess:
+		histRowsConst(h, col, rows, t.ogh[:m])
+	default:
+		histRows(h, col, rows, t.ogh[:m])
 	}
 }
 
@@ -386,6 +410,9 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 	nL := 0
 	for b := range end {
 		e := &h[b]
+		if e.n == 0 {
+			continue // same split as the previous bin
+		}
 		nL += int(e.n)
 		gL += e.g
 		hL += e.h
@@ -417,6 +444,9 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 	nR := 0
 	for b := nb - 2; b >= 0; b-- {
 		e := &h[b+1]
+		if e.n == 0 {
+			continue // same split as the previous bin
+		}
 		nR += int(e.n)
 		gR += e.g
 		hR += e.h
@@ -563,7 +593,7 @@ func (h *nodeHeap) Pop() any {
 // read gh directly; the others take the rows listed in rows, whose gradients
 // and hessians ogh holds in the same order. The 4-wide kernels fill the
 // histograms of four features in one pass over the rows, which reads the row
-// indices and gradients once for four features. The Const kernels, for
+// indices and gradients once for four features; the 2-wide ones do two. The Const kernels, for
 // constant hessians, do not read them: the caller sets h from the counts.
 
 func histIdentity(h *hist, col []uint8, gh []gpair) {
@@ -697,6 +727,76 @@ func histRowsConst4(h *[4]*hist, c *[4][]uint8, rows []int32, ogh []gpair) {
 		e.g += g
 		e.n++
 		e = &h3[c3[r]]
+		e.g += g
+		e.n++
+	}
+}
+
+func histIdentity2(h *[2]*hist, c *[2][]uint8, gh []gpair) {
+	h0, h1 := h[0], h[1]
+	c0 := c[0]
+	c1 := c[1][:len(c0)]
+	gh = gh[:len(c0)]
+	for i, b0 := range c0 {
+		g, hh := float64(gh[i].g), float64(gh[i].h)
+		e := &h0[b0]
+		e.g += g
+		e.h += hh
+		e.n++
+		e = &h1[c1[i]]
+		e.g += g
+		e.h += hh
+		e.n++
+	}
+}
+
+func histIdentityConst2(h *[2]*hist, c *[2][]uint8, gh []gpair) {
+	h0, h1 := h[0], h[1]
+	c0 := c[0]
+	c1 := c[1][:len(c0)]
+	gh = gh[:len(c0)]
+	for i, b0 := range c0 {
+		g := float64(gh[i].g)
+		e := &h0[b0]
+		e.g += g
+		e.n++
+		e = &h1[c1[i]]
+		e.g += g
+		e.n++
+	}
+}
+
+func histRows2(h *[2]*hist, c *[2][]uint8, rows []int32, ogh []gpair) {
+	h0, h1 := h[0], h[1]
+	c0 := c[0]
+	c1 := c[1][:len(c0)]
+	ogh = ogh[:len(rows)]
+	for j, r := range rows {
+		b0 := c0[r]
+		g, hh := float64(ogh[j].g), float64(ogh[j].h)
+		e := &h0[b0]
+		e.g += g
+		e.h += hh
+		e.n++
+		e = &h1[c1[r]]
+		e.g += g
+		e.h += hh
+		e.n++
+	}
+}
+
+func histRowsConst2(h *[2]*hist, c *[2][]uint8, rows []int32, ogh []gpair) {
+	h0, h1 := h[0], h[1]
+	c0 := c[0]
+	c1 := c[1][:len(c0)]
+	ogh = ogh[:len(rows)]
+	for j, r := range rows {
+		b0 := c0[r]
+		g := float64(ogh[j].g)
+		e := &h0[b0]
+		e.g += g
+		e.n++
+		e = &h1[c1[r]]
 		e.g += g
 		e.n++
 	}

@@ -49,16 +49,6 @@ func (b *bitset) hasFloat(x float64) bool {
 	return float64(c) == x && b.has(c)
 }
 
-// rareRight decides a categorical split or a missing value: 1 for right.
-// The walks decide the common case, a non-missing value and a numerical
-// split, without a branch (right is 0 or 1) and call rareRight otherwise.
-func rareRight(nd *node, bits []bitset, x float64) int32 {
-	if x != x {
-		return b2i(!nd.missingLeft)
-	}
-	return b2i(!bits[nd.cat].hasFloat(x))
-}
-
 func b2i(b bool) int32 {
 	var i int32
 	if b {
@@ -75,11 +65,11 @@ func treeValue(nodes []node, bits []bitset, i int32, row []float64) float64 {
 			return nd.out
 		}
 		x := row[nd.feature]
-		right := b2i(!(x <= nd.thr))
-		if nd.cat >= 0 || x != x {
-			right = rareRight(nd, bits, x)
+		gt := b2i(!(x <= nd.thr))
+		if nd.cat >= 0 {
+			gt = b2i(!bits[nd.cat].hasFloat(x))
 		}
-		i = nd.left + right
+		i = nd.left + gt - b2i(x != x)&b2i(nd.missingLeft)
 	}
 }
 
@@ -87,23 +77,23 @@ func treeValue(nodes []node, bits []bitset, i int32, row []float64) float64 {
 // chains of loads that the processor overlaps.
 const lanes = 8
 
-// walk8 walks the trees at roots[l] for rows[l], l < lanes, for steps steps
-// (at least the depth of every tree) and adds the leaf outputs to acc[l].
-func walk8(nodes []node, bits []bitset, roots *[lanes]int32, rows *[lanes][]float64, steps int32, acc *[lanes]float64) {
-	at := *roots
+// walk8 walks the trees at at[l] for the rows at data[offs[l]:], l < lanes,
+// for steps steps (at least the depth of every tree), leaving the leaves
+// reached in at. A step takes the child left+gt-nl, where gt is 1 when x is
+// not <= thr (NaN included) or not in the categorical split's set, and nl is
+// 1 when x is NaN and NaN goes left: no branch but on the kind of split,
+// which is predictable.
+func walk8(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
 	for range steps {
 		for l := range at {
 			nd := &nodes[at[l]]
-			x := rows[l][nd.feature]
-			right := b2i(!(x <= nd.thr))
-			if nd.cat >= 0 || x != x {
-				right = rareRight(nd, bits, x)
+			x := data[offs[l]+int(nd.feature)]
+			gt := b2i(!(x <= nd.thr))
+			if nd.cat >= 0 {
+				gt = b2i(!bits[nd.cat].hasFloat(x))
 			}
-			at[l] = nd.left + right
+			at[l] = nd.left + gt - b2i(x != x)&b2i(nd.missingLeft)
 		}
-	}
-	for l, i := range at {
-		acc[l] += nodes[i].out
 	}
 }
 
@@ -137,24 +127,29 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 }
 
 // predictRows writes the predictions of the lanes rows X[i:i+lanes] into o,
-// walking every tree for the rows in lockstep.
+// walking every tree for the rows in lockstep. Every row's raw score is the
+// baseline plus the tree outputs in tree order, as in predictRow, so that a
+// row's prediction does not depend on the rows around it.
 func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
-	var rows [lanes][]float64
-	for l := range rows {
-		rows[l] = X.Data[(i+l)*X.Cols : (i+l+1)*X.Cols]
+	var offs [lanes]int
+	for l := range offs {
+		offs[l] = (i + l) * X.Cols
 	}
 	k := f.nOut
 	var acc [lanes]float64
-	var roots [lanes]int32
+	var at [lanes]int32
 	for c := range k {
 		for l := range acc {
 			acc[l] = f.baseline[c]
 		}
 		for t := c; t < len(f.roots); t += k {
-			for l := range roots {
-				roots[l] = f.roots[t]
+			for l := range at {
+				at[l] = f.roots[t]
 			}
-			walk8(f.nodes, f.bitsets, &roots, &rows, f.depth[t], &acc)
+			walk8(f.nodes, f.bitsets, &at, X.Data, &offs, f.depth[t])
+			for l, j := range at {
+				acc[l] += f.nodes[j].out
+			}
 		}
 		if k == 1 {
 			for l, r := range acc {
@@ -172,30 +167,28 @@ func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
 }
 
 // predictRow writes the prediction of one row into o (len Outputs()),
-// walking lanes trees in lockstep.
+// walking lanes trees at a time in lockstep.
 func (f *fitted) predictRow(o, row []float64) {
-	var rows [lanes][]float64
-	for l := range rows {
-		rows[l] = row
-	}
+	var offs [lanes]int // every lane reads row
+	var at [lanes]int32
 	k := f.nOut
-	var roots [lanes]int32
 	for c := range k {
-		var acc [lanes]float64
-		acc[0] = f.baseline[c]
-		// Trees of output c are roots[c], roots[c+k], ...
+		r := f.baseline[c]
+		// The trees of output c are roots[c], roots[c+k], ...
 		n := (len(f.roots) - c + k - 1) / k
 		j := 0
 		for ; j+lanes <= n; j += lanes {
 			var steps int32
-			for l := range roots {
+			for l := range at {
 				t := c + (j+l)*k
-				roots[l] = f.roots[t]
+				at[l] = f.roots[t]
 				steps = max(steps, f.depth[t])
 			}
-			walk8(f.nodes, f.bitsets, &roots, &rows, steps, &acc)
+			walk8(f.nodes, f.bitsets, &at, row, &offs, steps)
+			for _, i := range at {
+				r += f.nodes[i].out
+			}
 		}
-		r := acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7]
 		for ; j < n; j++ {
 			r += treeValue(f.nodes, f.bitsets, f.roots[c+j*k], row)
 		}

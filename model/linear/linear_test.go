@@ -82,7 +82,7 @@ func TestFitErrors(t *testing.T) {
 		{"lasso on classification", &Lasso{}, clf, "needs a regression task"},
 		{"NaN feature", &Logistic{}, withNaN, `row 2, feature "fb" is missing (NaN): linear models need imputed`},
 		{"single class", &Logistic{}, oneClass, "single class"},
-		{"negative weight", &Linear{}, negWeight, "row 3: sample weight -1"},
+		{"negative weight", &Linear{}, negWeight, "row 3: weight -1"},
 		{"bad penalty", &Logistic{LogisticConfig: LogisticConfig{Penalty: "l3"}}, clf, `penalty is "l3"`},
 		{"bad C", &Logistic{LogisticConfig: LogisticConfig{C: -1}}, clf, "C is -1"},
 		{"bad alpha", &Linear{LinearConfig: LinearConfig{Alpha: -1}}, reg, "alpha is -1"},

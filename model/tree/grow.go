@@ -402,8 +402,8 @@ func (g *Grower) poissonLoss(samples []uint32, sum, w float64) float64 {
 }
 
 // findSplit returns the best split of the node's rows samples[start:end]
-// among the features drawn for it, leaving the winning feature's gathered
-// keys in g.buf[g.bestB], and the features known constant in the node.
+// among the features drawn for it, and the features known constant in the
+// node.
 func (g *Grower) findSplit(start, end int, constMask uint64) (split, uint64) {
 	best := split{proxy: math.Inf(-1)}
 	p := g.d.cols
@@ -429,11 +429,11 @@ func (g *Grower) findSplit(start, end int, constMask uint64) (split, uint64) {
 		if f < 64 && constMask>>uint(f)&1 != 0 {
 			continue
 		}
-		var constant, improved bool
+		var constant bool
 		if random {
-			constant, improved = g.evalRandom(f, start, end, &best)
+			constant = g.evalRandom(f, start, end, &best)
 		} else {
-			constant, improved = g.evalBest(f, start, end, &best)
+			constant = g.evalBest(f, start, end, &best)
 		}
 		if constant {
 			if f < 64 {
@@ -442,7 +442,6 @@ func (g *Grower) findSplit(start, end int, constMask uint64) (split, uint64) {
 			continue
 		}
 		nonConst++
-		_ = improved
 	}
 	if best.found && !random {
 		switch {
@@ -579,19 +578,18 @@ func (g *Grower) sortCur(nm, n int, lo, hi uint32) {
 }
 
 // evalBest scans every threshold of feature f in the node and updates best.
-// It reports whether the feature is constant in the node and whether it
-// improved best (the keys are then in g.buf[g.curB]).
-func (g *Grower) evalBest(f, start, end int, best *split) (constant, improved bool) {
+// It reports whether the feature is constant in the node.
+func (g *Grower) evalBest(f, start, end int, best *split) (constant bool) {
 	n := end - start
 	nm, lo, hi := g.gather(f, start, end)
 	nMiss := n - nm
 	uniq := g.d.uniq[f]
 	if nm == 0 {
-		return true, false
+		return true
 	}
 	flat := uniq[hi] <= uniq[lo]+featureThreshold
 	if flat && nMiss == 0 {
-		return true, false
+		return true
 	}
 	wMiss := 0.0
 	if nMiss > 0 {
@@ -601,24 +599,23 @@ func (g *Grower) evalBest(f, start, end int, best *split) (constant, improved bo
 		g.sortCur(nm, n, lo, hi)
 		switch {
 		case g.cls && g.k == 2 && g.crit == critGini && nMiss == 0:
-			improved = g.scanGini2(f, n, best)
+			g.scanGini2(f, n, best)
 		case g.cls:
-			improved = g.scanClass(f, n, nm, wMiss, best)
+			g.scanClass(f, n, nm, wMiss, best)
 		default:
-			improved = g.scanReg(f, n, nm, wMiss, best)
+			g.scanReg(f, n, nm, wMiss, best)
 		}
 	}
 	if nMiss > 0 && nm >= g.minLeaf && nMiss >= g.minLeaf {
 		// All non-missing rows left, the missing ones right.
-		if g.evalMissOnly(f, n, nm, wMiss, best) {
-			improved = true
-		}
+		g.evalMissOnly(f, n, nm, wMiss, best)
 	}
-	return false, improved
+	return false
 }
 
 // evalMissOnly evaluates the split sending the non-missing rows left and the
-// missing ones right, and records it in best if it is better.
+// missing ones right, records it in best if it is better and reports whether
+// it was.
 func (g *Grower) evalMissOnly(f, n, nm int, wMiss float64, best *split) bool {
 	wN := g.nodes[len(g.nodes)-1].wN
 	wL, wR := wN-wMiss, wMiss
@@ -688,7 +685,7 @@ func (g *Grower) regProxy(sL, wL, wR float64) float64 {
 // scanGini2 is scanClass for the common case of binary classification with
 // the Gini criterion and no missing value, with the proxy inlined:
 // Σ_k l_k²/w_L + Σ_k r_k²/w_R.
-func (g *Grower) scanGini2(f, n int, best *split) bool {
+func (g *Grower) scanGini2(f, n int, best *split) {
 	keys := g.buf[g.curB][:n]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
@@ -727,18 +724,15 @@ func (g *Grower) scanGini2(f, n int, best *split) bool {
 			bestProxy, bestJ = proxy, j
 		}
 	}
-	if bestJ < 0 {
-		return false
+	if bestJ >= 0 {
+		*best = split{found: true, feature: f, proxy: bestProxy, nm: n, pos: bestJ + 1,
+			rLo: uint32(keys[bestJ] >> 32), rHi: uint32(keys[bestJ+1] >> 32)}
 	}
-	*best = split{found: true, feature: f, proxy: bestProxy, nm: n, pos: bestJ + 1,
-		rLo: uint32(keys[bestJ] >> 32), rHi: uint32(keys[bestJ+1] >> 32)}
-	return true
 }
 
 // scanClass scans the sorted keys of a classification node for the best
-// threshold, trying the missing rows on either side. It reports whether it
-// improved best.
-func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) bool {
+// threshold, trying the missing rows on either side, and updates best.
+func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) {
 	keys := g.buf[g.curB][:nm]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
@@ -750,7 +744,6 @@ func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) bool {
 	nMiss := n - nm
 	minLeaf, minW := g.minLeaf, g.minWeightLeaf
 	wL := 0.0
-	improved := false
 	for j := 0; j < nm-1; j++ {
 		key := keys[j]
 		e := wy[uint32(key)]
@@ -770,7 +763,6 @@ func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) bool {
 			if wR := wN - wL; wL >= minW && wR >= minW && wR > 0 {
 				if proxy := g.classProxy(l, wL, wR); proxy > best.proxy {
 					*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: r, rHi: rn}
-					improved = true
 				}
 			}
 		}
@@ -782,16 +774,14 @@ func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) bool {
 				}
 				if proxy := g.classProxy(tmp, wL2, wR); proxy > best.proxy {
 					*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: r, rHi: rn, missLeft: true}
-					improved = true
 				}
 			}
 		}
 	}
-	return improved
 }
 
 // scanReg is scanClass for regression.
-func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) bool {
+func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) {
 	keys := g.buf[g.curB][:nm]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
@@ -801,7 +791,6 @@ func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) bool {
 	sMiss := g.miss[0]
 	minLeaf, minW := g.minLeaf, g.minWeightLeaf
 	wL, sL := 0.0, 0.0
-	improved := false
 	for j := 0; j < nm-1; j++ {
 		key := keys[j]
 		e := wy[uint32(key)]
@@ -821,7 +810,6 @@ func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) bool {
 			if wR := wN - wL; wL >= minW && wR >= minW && wR > 0 {
 				if proxy := g.regProxy(sL, wL, wR); proxy > best.proxy {
 					*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: r, rHi: rn}
-					improved = true
 				}
 			}
 		}
@@ -830,29 +818,27 @@ func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) bool {
 			if wR := wN - wL2; wL2 >= minW && wR >= minW && wR > 0 {
 				if proxy := g.regProxy(sL+sMiss, wL2, wR); proxy > best.proxy {
 					*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: r, rHi: rn, missLeft: true}
-					improved = true
 				}
 			}
 		}
 	}
-	return improved
 }
 
 // evalRandom draws one threshold of feature f uniformly between its smallest
 // and largest value in the node, evaluates it with the missing rows on either
 // side and updates best. It reports whether the feature is constant in the
-// node and whether it improved best.
-func (g *Grower) evalRandom(f, start, end int, best *split) (constant, improved bool) {
+// node.
+func (g *Grower) evalRandom(f, start, end int, best *split) (constant bool) {
 	n := end - start
 	nm, lo, hi := g.gather(f, start, end)
 	nMiss := n - nm
 	uniq := g.d.uniq[f]
 	if nm == 0 {
-		return true, false
+		return true
 	}
 	flat := uniq[hi] <= uniq[lo]+featureThreshold
 	if flat && nMiss == 0 {
-		return true, false
+		return true
 	}
 	wMiss := 0.0
 	if nMiss > 0 {
@@ -861,10 +847,8 @@ func (g *Grower) evalRandom(f, start, end int, best *split) (constant, improved 
 	if flat {
 		if nm >= g.minLeaf && nMiss >= g.minLeaf && g.evalMissOnly(f, n, nm, wMiss, best) {
 			best.threshold = math.Inf(1)
-			best.rLo = hi
-			improved = true
 		}
-		return false, improved
+		return false
 	}
 	vlo, vhi := uniq[lo], uniq[hi]
 	thr := vlo + (vhi-vlo)*g.rng.Float64()
@@ -922,10 +906,9 @@ func (g *Grower) evalRandom(f, start, end int, best *split) (constant, improved 
 		}
 		if proxy > best.proxy {
 			*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: cut, threshold: thr, missLeft: missLeft}
-			improved = true
 		}
 	}
-	return false, improved
+	return false
 }
 
 // applySplit partitions the node's rows by split s, keeping them in
