@@ -11,7 +11,7 @@ import "mlw.dev/model/internal/wire"
 // a uint32. The body holds the configuration and, after a 0/1 byte saying
 // whether the model is fitted, the learned state.
 const (
-	magic         = wire.Magic
+	magic         = "MLWB"
 	formatVersion = 1
 
 	kindCodeMostFrequent = 1
@@ -28,9 +28,9 @@ type (
 	decoder = wire.Decoder
 )
 
-func newEncoder(kind byte) *encoder { return wire.NewEncoder(formatVersion, kind) }
+func newEncoder(kind byte) *encoder { return wire.NewEncoder(magic, formatVersion, kind) }
 
 // newDecoder checks the header of data and returns a decoder of its body.
 func newDecoder(data []byte, kind byte, name string) (*decoder, error) {
-	return wire.NewDecoder(data, formatVersion, kind, "baseline", "an mlw baseline model", name)
+	return wire.NewDecoder(data, magic, formatVersion, kind, "baseline", "an mlw baseline model", name)
 }

@@ -31,11 +31,11 @@ type (
 	decoder = wire.Decoder
 )
 
-func newEncoder(kind byte) *encoder { return wire.NewEncoder(formatVersion, kind) }
+func newEncoder(kind byte) *encoder { return wire.NewEncoder(magic, formatVersion, kind) }
 
 // newDecoder checks the header of data and returns a decoder of its body.
 func newDecoder(data []byte, kind byte, name string) (*decoder, error) {
-	return wire.NewDecoder(data, formatVersion, kind, "linear", "an mlw linear model", name)
+	return wire.NewDecoder(data, magic, formatVersion, kind, "linear", "an mlw linear model", name)
 }
 
 // allFinite reports whether no value of v is NaN or infinite.

@@ -24,9 +24,9 @@ type (
 	decoder = wire.Decoder
 )
 
-func newEncoder(kind byte) *encoder { return wire.NewEncoder(formatVersion, kind) }
+func newEncoder(kind byte) *encoder { return wire.NewEncoder(magic, formatVersion, kind) }
 
 // newDecoder checks the header of data and returns a decoder of its body.
 func newDecoder(data []byte, kind byte, name string) (*decoder, error) {
-	return wire.NewDecoder(data, formatVersion, kind, "mlp", "an mlw multilayer perceptron", name)
+	return wire.NewDecoder(data, magic, formatVersion, kind, "mlp", "an mlw multilayer perceptron", name)
 }

@@ -1,6 +1,6 @@
 // Package wire is the compact binary encoding shared by the estimators of
-// model/...: a header (magic "MLWB", a format version byte, a model kind
-// byte) followed by little-endian fields — integers as uint32 or uint64,
+// model/...: a header (a 4-byte magic of the package, a format version byte, a
+// model kind byte) followed by little-endian fields — integers as uint32 or uint64,
 // floats as their IEEE 754 bits, strings and float slices prefixed by their
 // length. Decoding never panics and never allocates more than the input can
 // hold: the first error sticks and is reported by Finish.
@@ -13,9 +13,6 @@ import (
 	"math"
 )
 
-// Magic starts every encoded estimator.
-const Magic = "MLWB"
-
 // ErrTruncated reports input that ends too early.
 var ErrTruncated = errors.New("truncated data")
 
@@ -23,9 +20,9 @@ var ErrTruncated = errors.New("truncated data")
 type Encoder struct{ buf []byte }
 
 // NewEncoder starts an encoding with the header.
-func NewEncoder(version, kind byte) *Encoder {
+func NewEncoder(magic string, version, kind byte) *Encoder {
 	e := &Encoder{buf: make([]byte, 0, 256)}
-	e.buf = append(e.buf, Magic...)
+	e.buf = append(e.buf, magic...)
 	e.buf = append(e.buf, version, kind)
 	return e
 }
@@ -82,21 +79,21 @@ type Decoder struct {
 // NewDecoder checks the header of data (magic, version, kind) and returns a
 // decoder of the body. pkg and what name the package and the kind of model in
 // messages ("linear", "an mlw linear model"); name is the input's name.
-func NewDecoder(data []byte, version, kind byte, pkg, what, name string) (*Decoder, error) {
+func NewDecoder(data []byte, magic string, version, kind byte, pkg, what, name string) (*Decoder, error) {
 	prefix := pkg + ": decode " + name
-	if len(data) < len(Magic)+2 {
+	if len(data) < len(magic)+2 {
 		return nil, fmt.Errorf("%s: %w", prefix, ErrTruncated)
 	}
-	if string(data[:len(Magic)]) != Magic {
+	if string(data[:len(magic)]) != magic {
 		return nil, fmt.Errorf("%s: not %s (bad magic)", prefix, what)
 	}
-	if v := data[len(Magic)]; v != version {
+	if v := data[len(magic)]; v != version {
 		return nil, fmt.Errorf("%s: format version %d, want %d", prefix, v, version)
 	}
-	if k := data[len(Magic)+1]; k != kind {
+	if k := data[len(magic)+1]; k != kind {
 		return nil, fmt.Errorf("%s: data holds model kind %d, want %d", prefix, k, kind)
 	}
-	return &Decoder{buf: data[len(Magic)+2:], prefix: prefix}, nil
+	return &Decoder{buf: data[len(magic)+2:], prefix: prefix}, nil
 }
 
 // Err returns the first error so far.
