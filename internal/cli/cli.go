@@ -143,7 +143,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		app.runsCommand(),
 		app.predictCommand())
 	add("evaluate",
-		planned("evaluate", "Evaluate a run on validation or test: baseline lift, segments, calibration, errors", 6),
+		app.evaluateCommand(),
 		app.modelCommand(),
 		planned("check", "Run the pre-production gate on a model version", 6),
 		planned("report", "Write the evaluation report of a model version", 6))

@@ -117,6 +117,24 @@ func gatherFacts(ctx context.Context, e *env) (*lifecycle.Facts, error) {
 			f.Runs++
 		}
 	}
+	evals, err := e.store.ListRuns(ctx, &store.ListRunsParams{Kind: "evaluation", Status: mlw.RunFinished})
+	if err != nil {
+		return nil, err
+	}
+	perSplit := map[string]map[string]bool{}
+	for _, r := range evals {
+		if r.Tags["part"] != "test" {
+			continue
+		}
+		if perSplit[r.SplitID] == nil {
+			perSplit[r.SplitID] = map[string]bool{}
+		}
+		perSplit[r.SplitID][r.ParentID] = true
+	}
+	for _, runs := range perSplit {
+		f.TestEvals += len(runs)
+		f.TestEvalMax = max(f.TestEvalMax, len(runs))
+	}
 	versions, err := e.store.ListModelVersions(ctx, &store.ListModelVersionsParams{})
 	if err != nil {
 		return nil, err

@@ -27,8 +27,8 @@ type Facts struct {
 	BaselineRuns   int
 	ModelVersions  int
 	Champion       bool
-	TestEvals      int // evaluations on test parts
-	TestEvalMax    int // most evaluations on one test part
+	TestEvals      int // models evaluated on test parts (counted once per split)
+	TestEvalMax    int // most models evaluated on one test part
 	Deployments    int
 	AlertRules     int
 	GateOverrides  int
@@ -124,7 +124,7 @@ func Assess(f Facts) *Status {
 		add("no_baseline", "error", "models were trained without a baseline: their scores mean nothing without one")
 	}
 	if f.TestEvalMax > 1 {
-		add("test_set_reuse", "warning", "a test part was evaluated %d times: choices made from test scores overfit the test set", f.TestEvalMax)
+		add("test_set_reuse", "warning", "%d models were evaluated on the same test part: choices made from test scores overfit the test set", f.TestEvalMax)
 	}
 	if f.Deployments > 0 && f.AlertRules == 0 {
 		add("no_monitoring", "error", "a model is in production without monitoring alerts")

@@ -1,0 +1,215 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"mlw.dev/feature"
+	"mlw.dev/frame"
+	"mlw.dev/model"
+	"mlw.dev/model/bundle"
+	"mlw.dev/model/gbdt"
+)
+
+var (
+	gbdt30Once  sync.Once
+	gbdt30Model *Model
+)
+
+// gbdt30 is a 100-tree gradient-boosting classifier on 30 numeric columns,
+// the model of the serving benchmark in bench/serve.
+func gbdt30(tb testing.TB) *Model {
+	tb.Helper()
+	gbdt30Once.Do(func() {
+		const n, d = 4000, 30
+		r := rand.New(rand.NewPCG(1, 2))
+		names := make([]string, d)
+		cols := make([]frame.Column, d)
+		x := make([][]float64, d)
+		for j := range d {
+			names[j] = "f" + strconv.Itoa(j)
+			x[j] = make([]float64, n)
+			for i := range n {
+				x[j][i] = r.NormFloat64()
+			}
+			cols[j] = frame.NewNumeric(x[j])
+		}
+		y := make([]float64, n)
+		for i := range n {
+			if x[0][i]+x[1][i]*x[2][i]-x[3][i] > 0 {
+				y[i] = 1
+			}
+		}
+		f, err := frame.New(names, cols)
+		require.NoError(tb, err)
+		pipe, err := feature.Fit(f, frame.InferSchema(f, frame.SchemaOptions{}), feature.ForBoosting())
+		require.NoError(tb, err)
+		X, err := pipe.Transform(f)
+		require.NoError(tb, err)
+		est := &gbdt.Model{}
+		est.MaxIter, est.EarlyStopping = 100, gbdt.EarlyStoppingOff
+		require.NoError(tb, est.Fit(context.Background(), &model.Problem{Task: model.BinaryClassification, Classes: 2, Features: pipe.Outputs, X: X, Y: y}))
+		m, err := NewModel("synth", 1, &bundle.Bundle{Header: bundle.Header{Task: "binary", Classes: []string{"0", "1"}, Pipeline: pipe}, Estimator: est})
+		require.NoError(tb, err)
+		gbdt30Model = m
+	})
+	require.NotNil(tb, gbdt30Model)
+	return gbdt30Model
+}
+
+// synthBody is a simple JSON request of rows rows of f0..f29.
+func synthBody(rows int) []byte {
+	r := rand.New(rand.NewPCG(3, 4))
+	var b bytes.Buffer
+	b.WriteString(`{"instances": [`)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('{')
+		for j := range 30 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`"f` + strconv.Itoa(j) + `": ` + strconv.FormatFloat(r.NormFloat64(), 'f', 6, 64))
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+// BenchmarkPredictCore is the per-request work after decoding: binding rows
+// to the signature, the feature pipeline and the estimator. It allocates
+// nothing once warm.
+func BenchmarkPredictCore(b *testing.B) {
+	for _, rows := range []int{1, 64} {
+		b.Run("model=gbdt100x30/rows="+strconv.Itoa(rows), func(b *testing.B) {
+			m := gbdt30(b)
+			var bt batch
+			require.NoError(b, decodePredict(synthBody(rows), &bt, limits{maxRows: 1024, maxDepth: 32}))
+			var p prediction
+			require.NoError(b, m.bind(&p, &bt))
+			require.NoError(b, m.predict(&p, rows, time.Time{}))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.bind(&p, &bt)
+				_ = m.predict(&p, rows, time.Time{})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+		})
+	}
+	b.Run("model=churn/rows=1", func(b *testing.B) {
+		m := models(b).v1
+		var bt batch
+		require.NoError(b, decodePredict([]byte(`{"instances": [`+goodRow+`]}`), &bt, limits{maxRows: 1024, maxDepth: 32}))
+		var p prediction
+		require.NoError(b, m.bind(&p, &bt))
+		require.NoError(b, m.predict(&p, 1, time.Time{}))
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = m.bind(&p, &bt)
+			_ = m.predict(&p, 1, time.Time{})
+		}
+	})
+}
+
+// BenchmarkDecodeInstances compares the hand-written decoder with
+// encoding/json reading the same one-row, 30-column body.
+func BenchmarkDecodeInstances(b *testing.B) {
+	body := synthBody(1)
+	b.Run("decoder=mlw", func(b *testing.B) {
+		var bt batch
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := decodePredict(body, &bt, limits{maxRows: 1024, maxDepth: 32}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decoder=encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var req struct {
+				Instances []map[string]any `json:"instances"`
+			}
+			if err := json.Unmarshal(body, &req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchWriter is a reusable ResponseWriter.
+type benchWriter struct {
+	h    http.Header
+	code int
+	n    int
+}
+
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) WriteHeader(code int)        { w.code = code }
+func (w *benchWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// benchBody is a request body that can be rewound.
+type benchBody struct{ bytes.Reader }
+
+func (*benchBody) Close() error { return nil }
+
+// BenchmarkHandler is one whole request through the server's handler (mux,
+// decoding, prediction, encoding, metrics) without the network.
+func BenchmarkHandler(b *testing.B) {
+	m := gbdt30(b)
+	route, err := Single(&Variant{Name: "primary", Model: m})
+	require.NoError(b, err)
+	table, err := NewTable(map[string]*Route{"synth": route})
+	require.NoError(b, err)
+	s, err := New(Config{Router: table})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = s.Stop() })
+	for _, proto := range []string{"predict", "infer"} {
+		b.Run("protocol="+proto, func(b *testing.B) {
+			body, path := synthBody(1), "/v1/endpoints/synth/predict"
+			if proto == "infer" {
+				path = "/v2/models/synth/infer"
+				var sb strings.Builder
+				sb.WriteString(`{"inputs": [{"name": "x", "shape": [1, 30], "datatype": "FP64", "data": [`)
+				for j := range 30 {
+					if j > 0 {
+						sb.WriteString(", ")
+					}
+					sb.WriteString(strconv.FormatFloat(float64(j)/10-1.5, 'f', 6, 64))
+				}
+				sb.WriteString("]}]}")
+				body = []byte(sb.String())
+			}
+			rb := &benchBody{}
+			req, err := http.NewRequest("POST", "http://localhost"+path, rb)
+			require.NoError(b, err)
+			req.ContentLength = int64(len(body))
+			w := &benchWriter{h: http.Header{}}
+			h := s.Handler()
+			b.ReportAllocs()
+			for b.Loop() {
+				rb.Reset(body)
+				clear(w.h)
+				h.ServeHTTP(w, req)
+				if w.code != 0 && w.code != http.StatusOK {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}

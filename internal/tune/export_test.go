@@ -1,0 +1,24 @@
+package tune
+
+// Internals exposed to the tests of package tune_test.
+var (
+	Gamma              = gamma
+	KernelWeights      = kernelWeights
+	CategoricalKernels = categoricalKernels
+	LogNormMass        = logNormMass
+	TruncNormal        = truncNormal
+	Percentile         = percentile
+)
+
+// NumericKernels returns the Parzen kernels of a float dimension [low, high]
+// for the observations obs (see numericKernels).
+func NumericKernels(low, high float64, obs []float64, ndims int, multivariate bool) (mu, sigma []float64) {
+	d := tpeDim{kind: dimContinuous, low: low, high: high}
+	return numericKernels(&d, obs, ndims, multivariate)
+}
+
+// DiscreteKernels is NumericKernels for an int dimension with a step.
+func DiscreteKernels(low, high, step float64, obs []float64) (mu, sigma []float64) {
+	d := tpeDim{kind: dimDiscrete, low: low, high: high, step: step}
+	return numericKernels(&d, obs, 1, false)
+}
