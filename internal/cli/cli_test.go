@@ -226,7 +226,7 @@ func TestStatus(t *testing.T) {
 
 func TestPlannedCommandsSaySo(t *testing.T) {
 	t.Parallel()
-	r := run(t, t.TempDir(), nil, "evaluate", "r-1", "--on", "test")
+	r := run(t, t.TempDir(), nil, "check", "deflect@1")
 	require.Equal(t, ExitError, r.code)
 	require.Contains(t, r.stderr, "planned")
 }
