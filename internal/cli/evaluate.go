@@ -70,78 +70,12 @@ evaluation_run_id, test_evaluations.`,
 			if err != nil {
 				return err
 			}
-			if run.Kind != "train" && run.Kind != "baseline" {
-				return mlw.Errorf(mlw.EINVALID, "run %s is a %s run: evaluate a training run", run.ID, run.Kind)
-			}
-			b, _, err := e.loadBundle(ctx, run.ID)
+			rep, evalRun, testCount, err := e.evaluateRun(c, run, part, segments, resamples, htmlOut)
 			if err != nil {
 				return err
 			}
-			dv, err := e.store.GetDatasetVersion(ctx, &store.GetDatasetVersionParams{ID: run.DatasetVersionID})
-			if err != nil {
-				return err
-			}
-			d, err := e.loadTrainData(ctx, dv.Ref().String(), run.SplitID)
-			if err != nil {
-				return err
-			}
-			rows, target, err := evaluationRows(d, b, part)
-			if err != nil {
-				return err
-			}
-			svc := &train.Service{Tracker: e.tracker(), Artifacts: e.artifacts}
-			baseRun, _, _, err := e.ensureBaseline(ctx, svc, d, d.Split.Seed, "")
-			if err != nil {
-				return err
-			}
-			baseBundle, _, err := e.loadBundle(ctx, baseRun.ID)
-			if err != nil {
-				return err
-			}
-			evalFrame := d.Frame.Take(rows)
-			basePreds, err := baseBundle.PredictFrame(evalFrame)
-			if err != nil {
-				return err
-			}
-			features, err := evalFrame.Drop(dv.Roles.Target)
-			if err != nil {
-				return err
-			}
-			task, _ := b.TaskOf()
-			cfg := &e.proj.Config
-			if len(segments) == 0 {
-				segments = slices.Clone(dv.Roles.Segments)
-			}
-			var sliceCols []string
-			for _, name := range features.Names() {
-				if name != dv.Roles.ID && name != dv.Roles.Time && features.Column(name).Type() != frame.TypeText {
-					sliceCols = append(sliceCols, name)
-				}
-			}
-			in := &evaluate.Input{
-				Task: task, Classes: b.Classes, Target: target, Baseline: basePreds, Rows: features, Model: b,
-				PrimaryMetric: e.primaryMetric(),
-				Costs:         metrics.Costs{FP: cfg.Evaluation.Costs.FalsePositive, FN: cfg.Evaluation.Costs.FalseNegative},
-				Segments:      segments, Sensitive: dv.Roles.Sensitive, MaxSegmentGap: cfg.Evaluation.MaxSegmentGap,
-				SliceColumns: sliceCols, Seed: uint64(d.Split.Seed),
-				RunID: run.ID, ModelKind: run.Model, Part: part.String(), BaselineRunID: baseRun.ID, BaselineKind: baseRun.Model,
-			}
-			for _, m := range cfg.Canvas.SuccessMetrics.Technical {
-				switch {
-				case m.Metric == "precision" && m.Min != nil:
-					in.TargetPrecision = *m.Min
-				case m.Metric == "recall" && m.Min != nil:
-					in.TargetRecall = *m.Min
-				}
-			}
-			rep, err := evaluate.Evaluate(ctx, in, evaluate.Options{Resamples: resamples})
-			if err != nil {
-				return mlw.Errorf(mlw.EINVALID, "%v", err)
-			}
-			evalRun, testCount, err := e.recordEvaluation(c, run, d, part, rep, htmlOut)
-			if err != nil {
-				return err
-			}
+			task, _ := taskOfReport(rep)
+			splitID := evalRun.SplitID
 			if asJSON {
 				return writeJSON(app.Out, struct {
 					*evaluate.Report
@@ -151,7 +85,7 @@ evaluation_run_id, test_evaluations.`,
 			}
 			app.printEvaluation(rep, task)
 			if part == split.Test && testCount > 1 {
-				fmt.Fprintf(app.Err, "warning: %d different models have now been evaluated on the test part of split %s: choices made from test scores overfit the test set\n", testCount, d.Split.ID)
+				fmt.Fprintf(app.Err, "warning: %d different models have now been evaluated on the test part of split %s: choices made from test scores overfit the test set\n", testCount, splitID)
 			}
 			if htmlOut != "" {
 				fmt.Fprintf(app.Out, "\nwrote %s\n", htmlOut)
@@ -165,6 +99,96 @@ evaluation_run_id, test_evaluations.`,
 	c.Flags().IntVar(&resamples, "resamples", 0, "bootstrap resamples for the confidence intervals (default 1000)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// evaluateRun evaluates a training run on a part of its split against the
+// split's baseline, records the evaluation and returns it with the number of
+// models evaluated on that split's test part.
+func (e *env) evaluateRun(c *cobra.Command, run *mlw.Run, part split.Part, segments []string, resamples int, htmlOut string) (*evaluate.Report, *mlw.Run, int, error) {
+	ctx := c.Context()
+	if run.Kind != "train" && run.Kind != "baseline" {
+		return nil, nil, 0, mlw.Errorf(mlw.EINVALID, "run %s is a %s run: evaluate a training run", run.ID, run.Kind)
+	}
+	b, _, err := e.loadBundle(ctx, run.ID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	dv, err := e.store.GetDatasetVersion(ctx, &store.GetDatasetVersionParams{ID: run.DatasetVersionID})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	d, err := e.loadTrainData(ctx, dv.Ref().String(), run.SplitID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	rows, target, err := evaluationRows(d, b, part)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	svc := &train.Service{Tracker: e.tracker(), Artifacts: e.artifacts}
+	baseRun, _, _, err := e.ensureBaseline(ctx, svc, d, d.Split.Seed, "")
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	baseBundle, _, err := e.loadBundle(ctx, baseRun.ID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	evalFrame := d.Frame.Take(rows)
+	basePreds, err := baseBundle.PredictFrame(evalFrame)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	features, err := evalFrame.Drop(dv.Roles.Target)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	task, _ := b.TaskOf()
+	cfg := &e.proj.Config
+	if len(segments) == 0 {
+		segments = slices.Clone(dv.Roles.Segments)
+	}
+	var sliceCols []string
+	for _, name := range features.Names() {
+		if name != dv.Roles.ID && name != dv.Roles.Time && features.Column(name).Type() != frame.TypeText {
+			sliceCols = append(sliceCols, name)
+		}
+	}
+	in := &evaluate.Input{
+		Task: task, Classes: b.Classes, Target: target, Baseline: basePreds, Rows: features, Model: b,
+		PrimaryMetric: e.primaryMetric(),
+		Costs:         metrics.Costs{FP: cfg.Evaluation.Costs.FalsePositive, FN: cfg.Evaluation.Costs.FalseNegative},
+		Segments:      segments, Sensitive: dv.Roles.Sensitive, MaxSegmentGap: cfg.Evaluation.MaxSegmentGap,
+		SliceColumns: sliceCols, Seed: uint64(d.Split.Seed),
+		RunID: run.ID, ModelKind: run.Model, Part: part.String(), BaselineRunID: baseRun.ID, BaselineKind: baseRun.Model,
+	}
+	for _, m := range cfg.Canvas.SuccessMetrics.Technical {
+		switch {
+		case m.Metric == "precision" && m.Min != nil:
+			in.TargetPrecision = *m.Min
+		case m.Metric == "recall" && m.Min != nil:
+			in.TargetRecall = *m.Min
+		}
+	}
+	rep, err := evaluate.Evaluate(ctx, in, evaluate.Options{Resamples: resamples})
+	if err != nil {
+		return nil, nil, 0, mlw.Errorf(mlw.EINVALID, "%v", err)
+	}
+	evalRun, testCount, err := e.recordEvaluation(c, run, d, part, rep, htmlOut)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return rep, evalRun, testCount, nil
+}
+
+func taskOfReport(r *evaluate.Report) (model.Task, error) {
+	switch r.Task {
+	case "regression":
+		return model.Regression, nil
+	case "binary":
+		return model.BinaryClassification, nil
+	}
+	return model.MulticlassClassification, nil
 }
 
 // evaluationRows returns the rows of a part with a target the model knows, and

@@ -155,8 +155,23 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				return err
 			}
 			fmt.Fprintf(out, "   mlw model register %s --name deflect: %s (%s), alias challenger\n", best.Run.ID, mv.Ref(), best.Run.Model)
+			ev, _, _, err := e.evaluateRun(c, best.Run, split.Test, nil, 300, filepath.Join(dir, "evaluation.html"))
+			if err != nil {
+				return err
+			}
+			l := ev.Lift[primary]
+			fmt.Fprintf(out, "   mlw evaluate %s --on test --html evaluation.html: %s %.4f, lift %+.4f over the baseline (95%% CI %+.4f to %+.4f, %s)\n",
+				best.Run.ID, primary, l.Model, l.Lift, float64(l.Low), float64(l.High), l.Verdict)
+			for _, sg := range ev.Segments {
+				if sg.Flagged {
+					fmt.Fprintf(out, "   segment %s is %.3f below the overall %s (limit %.2f)\n", sg.Segment, float64(sg.Gap), primary, ev.SegmentGap.MaxGap)
+				}
+			}
+			if len(ev.Slices) > 0 {
+				fmt.Fprintf(out, "   error analysis: %s\n", ev.Slices[0].Summary)
+			}
 			fmt.Fprintf(out, "   mlw lineage %s walks back to the bytes of data/support_tickets.csv\n", mv.Ref())
-			fmt.Fprintln(out, "   (evaluation on the test part and the champion gate come with mlw evaluate and mlw check)")
+			fmt.Fprintln(out, "   (the champion gate comes with mlw check)")
 
 			// The proposal, with the evidence measured above.
 			fmt.Fprintln(out, "\nReport")
