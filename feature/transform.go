@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"mlw.dev/frame"
@@ -207,8 +208,8 @@ func (p *Pipeline) TransformRowTo(dst []float64, row []Value) error {
 			in.encodeTime(out, ns, buf[:])
 		default:
 			x := v.Num
-			if v.Missing {
-				x = math.NaN()
+			if v.Missing || v.IsStr && strings.TrimSpace(v.Str) == "" {
+				x = math.NaN() // an empty string is a missing number
 			} else if v.IsStr {
 				f, err := strconv.ParseFloat(v.Str, 64)
 				if err != nil {

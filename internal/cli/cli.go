@@ -145,7 +145,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	add("evaluate",
 		app.evaluateCommand(),
 		app.modelCommand(),
-		planned("check", "Run the pre-production gate on a model version", 6),
+		app.checkCommand(),
 		planned("report", "Write the evaluation report of a model version", 6))
 	add("deploy",
 		planned("serve", "Serve every deployed endpoint over HTTP", 7),

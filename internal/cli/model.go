@@ -73,14 +73,18 @@ description, created_at, created_by.`,
 
 func (app *App) modelAliasCommand() *cobra.Command {
 	var reason string
-	var remove bool
+	var remove, override bool
 	c := &cobra.Command{
 		Use:   "alias NAME@N ALIAS",
 		Short: "Point an alias (champion, challenger, any name) at a version; the move is kept in the history",
 		Long: `Point ALIAS of the model at version N (or at the version another alias names:
 mlw model alias churn@challenger champion). The previous holder's span is
 closed and the move is audited; mlw model history shows every span.
---remove removes the alias instead (NAME ALIAS).`,
+--remove removes the alias instead (NAME ALIAS).
+
+Aliasing a version champion requires its latest 'mlw check' to have passed;
+--override --reason moves it anyway, recorded in the audit trail and shown by
+mlw status.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			e, err := app.open(c.Context())
@@ -103,7 +107,36 @@ closed and the move is audited; mlw model history shows every span.
 			if rf, err := mlw.ParseRef(args[0]); err == nil {
 				before, _ = e.store.GetAlias(c.Context(), rf.Name, args[1])
 			}
-			a, v, err := e.registry().SetAlias(c.Context(), args[0], args[1], reason, nil)
+			details := map[string]any{}
+			if args[1] == "champion" {
+				target, err := e.registry().Resolve(c.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				passed, found, err := e.latestCheck(c.Context(), target.Ref().String())
+				if err != nil {
+					return err
+				}
+				if !passed {
+					why := "its latest check did not pass"
+					if !found {
+						why = "it was never checked"
+					}
+					if !override {
+						return mlw.Errorf(mlw.EFORBIDDEN, "%s cannot become champion: %s", target.Ref(), why).
+							WithHint("mlw check %s, or --override --reason TEXT", target.Ref())
+					}
+					if strings.TrimSpace(reason) == "" {
+						return usagef("mlw model alias NAME@N champion --override --reason TEXT", "--override needs --reason")
+					}
+					details["override"] = why
+					ev := e.event("model.alias.override", target.Ref().String(), reason, map[string]string{"alias": "champion", "gate": why})
+					if _, err := e.store.AppendAudit(c.Context(), appendParams(ev)); err != nil {
+						return err
+					}
+				}
+			}
+			a, v, err := e.registry().SetAlias(c.Context(), args[0], args[1], reason, details)
 			if err != nil {
 				return err
 			}
@@ -117,6 +150,7 @@ closed and the move is audited; mlw model history shows every span.
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why, recorded in the history and the audit trail")
 	c.Flags().BoolVar(&remove, "remove", false, "remove the alias")
+	c.Flags().BoolVar(&override, "override", false, "make a version champion although its gate did not pass (needs --reason; audited)")
 	return c
 }
 

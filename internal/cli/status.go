@@ -149,6 +149,11 @@ func gatherFacts(ctx context.Context, e *env) (*lifecycle.Facts, error) {
 			f.Champion = true
 		}
 	}
+	overrides, err := e.store.ListAudit(ctx, &store.ListAuditParams{ActionPrefix: "model.alias.override"})
+	if err != nil {
+		return nil, err
+	}
+	f.GateOverrides = len(overrides)
 	deps, err := e.store.ListDeployments(ctx, &store.ListDeploymentsParams{})
 	if err != nil {
 		return nil, err

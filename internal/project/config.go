@@ -136,6 +136,19 @@ type Evaluation struct {
 	PrimaryMetric string  `yaml:"primary_metric" json:"primary_metric"`
 	Costs         Costs   `yaml:"costs" json:"costs"`
 	MaxSegmentGap float64 `yaml:"max_segment_gap" json:"max_segment_gap"`
+	// MaxECE is the largest expected calibration error the gate accepts for a
+	// probabilistic model (0 means 0.1).
+	MaxECE float64 `yaml:"max_ece,omitempty" json:"max_ece,omitempty"`
+	// Promotion sets what a new champion must gain over the current one.
+	Promotion Promotion `yaml:"promotion,omitempty" json:"promotion,omitempty"`
+}
+
+// Promotion is the improvement over the current champion a candidate needs.
+type Promotion struct {
+	// MinImprovement is the least absolute gain in the primary metric.
+	MinImprovement float64 `yaml:"min_improvement,omitempty" json:"min_improvement,omitempty"`
+	// MinRelativeImprovement is the least relative gain (0.02 = 2%).
+	MinRelativeImprovement float64 `yaml:"min_relative_improvement,omitempty" json:"min_relative_improvement,omitempty"`
 }
 
 // Costs are the business costs of each kind of error, in any one unit.

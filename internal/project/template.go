@@ -82,6 +82,8 @@ evaluation:
   primary_metric: {{.Primary}}
   costs: {false_positive: 1, false_negative: 1}   # business cost of each error (classification)
   max_segment_gap: 0.05        # largest allowed gap between a segment's metric and the overall figure
+  max_ece: 0.1                 # largest expected calibration error the pre-production gate accepts
+  promotion: {min_improvement: 0, min_relative_improvement: 0}   # what a new champion must gain over the old
 
 # Production monitoring.
 monitoring:

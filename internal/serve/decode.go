@@ -59,6 +59,9 @@ type batch struct {
 	id      string // the request's "id"
 	outputs uint8  // requested outputs (outPredict|outProba); 0 = all
 
+	prev    []string // the columns of the previous request, in order
+	indexed bool     // colIdx holds every column of cols
+
 	strs    map[string]string // interned strings
 	scratch []byte            // unescaped strings
 	tensors []tensor          // infer: the input tensors being decoded
@@ -66,8 +69,12 @@ type batch struct {
 }
 
 func (b *batch) reset() {
+	if len(b.cols) > 0 && !b.positional {
+		b.prev = append(b.prev[:0], b.cols...)
+	}
 	b.cols = b.cols[:0]
 	clear(b.colIdx)
+	b.indexed = false
 	b.cells = b.cells[:0]
 	b.rowEnd = b.rowEnd[:0]
 	b.positional, b.width = false, 0
@@ -115,24 +122,54 @@ func (b *batch) intern(s []byte) string {
 	return v
 }
 
+// keyCol returns the column of the k-th key of a row, s. Clients send the
+// same keys in the same order row after row and request after request, so
+// the k-th column of this request (or of the previous one, for the first
+// row) is tried before a map lookup.
+func (b *batch) keyCol(k int, s []byte) (int32, error) {
+	if k < len(b.cols) && b.cols[k] == string(s) {
+		return int32(k), nil
+	}
+	if k == len(b.cols) && !b.indexed && k < len(b.prev) && b.prev[k] == string(s) && k < maxColumns {
+		b.cols = append(b.cols, b.prev[k])
+		return int32(k), nil
+	}
+	return b.colID(s)
+}
+
 // colID returns the index of the column named s, adding it when new.
 func (b *batch) colID(s []byte) (int32, error) {
+	b.index()
 	if i, ok := b.colIdx[string(s)]; ok {
 		return i, nil
 	}
 	return b.colIDString(b.intern(s))
 }
 
+// index makes colIdx hold the columns added without it.
+func (b *batch) index() {
+	if b.indexed {
+		return
+	}
+	if b.colIdx == nil {
+		b.colIdx = make(map[string]int32)
+	}
+	for i, name := range b.cols {
+		if _, ok := b.colIdx[name]; !ok {
+			b.colIdx[name] = int32(i)
+		}
+	}
+	b.indexed = true
+}
+
 // colIDString is colID for a name already interned.
 func (b *batch) colIDString(name string) (int32, error) {
+	b.index()
 	if i, ok := b.colIdx[name]; ok {
 		return i, nil
 	}
 	if len(b.cols) >= maxColumns {
 		return 0, mlw.Errorf(mlw.EINVALID, "more than %d distinct columns", maxColumns)
-	}
-	if b.colIdx == nil {
-		b.colIdx = make(map[string]int32)
 	}
 	i := int32(len(b.cols))
 	b.cols = append(b.cols, name)
@@ -405,18 +442,46 @@ func hex4(b []byte) (rune, bool) {
 
 // number reads a JSON number and parses it. A number too large for a float64
 // is an error, as are the non-JSON tokens NaN and Infinity.
+//
+// Numbers of at most 19 significant digits whose mantissa is below 2^53 and
+// whose decimal exponent is within ±22 are converted with one exact
+// multiplication or division (Clinger's fast path, which strconv also takes):
+// the result is the correctly rounded one. Others go to strconv.ParseFloat.
 func (l *lexer) number() (float64, error) {
 	start := l.pos
 	i := start
 	d := l.data
-	if i < len(d) && d[i] == '-' {
+	neg := i < len(d) && d[i] == '-'
+	if neg {
 		i++
+	}
+	var mant uint64
+	nd, exp10, exact := 0, 0, true
+	digit := func(c byte, frac bool) {
+		switch {
+		case nd < 19:
+			if mant != 0 || c != '0' {
+				nd++
+			}
+			mant = mant*10 + uint64(c-'0')
+			if frac {
+				exp10--
+			}
+		case c != '0':
+			exact = false
+			if !frac {
+				exp10++
+			}
+		case !frac:
+			exp10++
+		}
 	}
 	switch {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
 		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			digit(d[i], false)
 			i++
 		}
 	default:
@@ -430,6 +495,7 @@ func (l *lexer) number() (float64, error) {
 		i++
 		j := i
 		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			digit(d[i], true)
 			i++
 		}
 		if i == j {
@@ -439,23 +505,42 @@ func (l *lexer) number() (float64, error) {
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
 		i++
+		eneg := false
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			eneg = d[i] == '-'
 			i++
 		}
 		j := i
+		e := 0
 		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			if e < 100000 {
+				e = e*10 + int(d[i]-'0')
+			}
 			i++
 		}
 		if i == j {
 			l.pos = i
 			return 0, l.syntax("want a digit in the exponent, found %s", l.found())
 		}
+		if eneg {
+			e = -e
+		}
+		exp10 += e
 	}
 	l.pos = i
-	text := d[start:i]
-	if v, ok := smallInt(text); ok {
+	if exact && mant < 1<<53 && exp10 >= -22 && exp10 <= 22 {
+		v := float64(mant)
+		if exp10 < 0 {
+			v /= pow10[-exp10]
+		} else {
+			v *= pow10[exp10]
+		}
+		if neg {
+			v = -v
+		}
 		return v, nil
 	}
+	text := d[start:i]
 	v, err := strconv.ParseFloat(string(text), 64)
 	if err != nil || math.IsInf(v, 0) {
 		l.pos = start
@@ -464,28 +549,8 @@ func (l *lexer) number() (float64, error) {
 	return v, nil
 }
 
-// smallInt parses short integers without strconv.
-func smallInt(b []byte) (float64, bool) {
-	if len(b) == 0 || len(b) > 15 {
-		return 0, false
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	n := int64(0)
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	v := float64(n)
-	if neg {
-		v = -v
-	}
-	return v, true
-}
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // nonFinite reports NaN or Infinity (which JSON cannot hold but some
 // encoders, Python's json among them, write).
@@ -690,12 +755,12 @@ func (l *lexer) instances(form string) error {
 		if err != nil {
 			return err
 		}
-		for !empty {
+		for n := 0; !empty; n++ {
 			k, err := l.key()
 			if err != nil {
 				return err
 			}
-			col, err := b.colID(k)
+			col, err := b.keyCol(n, k)
 			if err != nil {
 				return err
 			}

@@ -3,8 +3,10 @@ package serve
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -359,4 +361,76 @@ func TestGracefulStop(t *testing.T) {
 
 	require.NoError(t, f.s.Stop(), "a second Stop is safe")
 	require.Equal(t, mlw.ECONFLICT, mlw.ErrorCode(f.s.Start(t.Context())))
+}
+
+func TestSlowBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(c *Config) { c.RequestTimeout = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", f.s.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	// Half a body, then nothing: the answer comes when the read deadline passes.
+	_, err = fmt.Fprintf(conn, "POST /v1/endpoints/churn/predict HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n{\"instances\": [")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode, "%s", data)
+	require.Contains(t, errorOf(t, data).Error, "did not arrive within 200ms")
+	f.predict(t, "churn", `{"instances": [`+goodRow+`]}`)
+}
+
+func TestPredictDeadline(t *testing.T) {
+	t.Parallel()
+	m := models(t).reg
+	var b batch
+	var p prediction
+	body := `{"instances": [` + strings.TrimSuffix(strings.Repeat(`{"x1": 1, "x2": 2},`, 600), ",") + `]}`
+	require.NoError(t, decodePredict([]byte(body), &b, limits{maxRows: 1000, maxDepth: 8}))
+	require.NoError(t, m.bind(&p, &b))
+	err := m.predict(&p, b.rows(), time.Now().Add(-time.Second))
+	require.Equal(t, mlw.EUNAVAILABLE, mlw.ErrorCode(err))
+	require.ErrorContains(t, err, "timed out after 256 of 600 rows")
+	require.Equal(t, http.StatusServiceUnavailable, HTTPStatus(err))
+	require.NoError(t, m.predict(&p, b.rows(), time.Time{}))
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLogsOnlyFailures(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	f := setup(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&buf, nil)) })
+	for range 5 {
+		f.predict(t, "churn", `{"instances": [`+goodRow+`]}`)
+	}
+	require.Empty(t, buf.String(), "successes are not logged")
+	code, _ := f.do(t, "POST", "/v1/endpoints/churn/predict", `{"instances": [{"tenure": 1}]}`, "X-Request-Id", "log-1")
+	require.Equal(t, http.StatusBadRequest, code)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 1)
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &rec))
+	require.Equal(t, "INFO", rec["level"])
+	require.Equal(t, "log-1", rec[LogKeyRequestID])
+	require.Equal(t, float64(400), rec[LogKeyStatus])
+	require.Equal(t, mlw.EINVALID, rec[LogKeyCode])
+	require.Contains(t, rec[LogKeyError], "column spend is missing")
 }
