@@ -26,11 +26,11 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 	require.Equal(t, a.RunID, v.RunID)
 	require.Equal(t, 0, run(t, dir, nil, "model", "register", b.RunID, "--name", "flowers").code)
 
-	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@1", "champion", "--reason", "simple and good").code)
+	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@1", "production", "--reason", "simple and good").code)
 	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@2", "challenger").code)
-	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@challenger", "champion", "--reason", "gbdt wins").code)
+	require.Equal(t, 0, run(t, dir, nil, "model", "alias", "flowers@challenger", "production", "--reason", "gbdt wins").code)
 
-	r = run(t, dir, nil, "model", "history", "flowers", "--alias", "champion", "--json")
+	r = run(t, dir, nil, "model", "history", "flowers", "--alias", "production", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var spans []struct {
 		Version   int
@@ -51,7 +51,7 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 
 	// Predict through an alias.
 	src := filepath.Join(testRoot(t), "testdata", "datasets", "iris.csv")
-	r = run(t, dir, nil, "predict", "flowers@champion", src)
+	r = run(t, dir, nil, "predict", "flowers@production", src)
 	require.Equal(t, 0, r.code, r.stderr)
 
 	// Archiving: refused while it holds an alias, then allowed; archived versions take no alias.
@@ -59,7 +59,7 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 	require.Equal(t, ExitError, r.code)
 	require.Contains(t, r.stderr, "holds alias")
 	require.Equal(t, 0, run(t, dir, nil, "model", "archive", "flowers@1", "--reason", "superseded").code)
-	r = run(t, dir, nil, "model", "alias", "flowers@1", "champion")
+	r = run(t, dir, nil, "model", "alias", "flowers@1", "production")
 	require.Equal(t, ExitError, r.code)
 	require.Contains(t, r.stderr, "archived")
 
@@ -71,7 +71,7 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
 	require.Equal(t, 2, list[0].Latest)
-	require.Equal(t, map[string]int{"champion": 2, "challenger": 2}, list[0].Aliases)
+	require.Equal(t, map[string]int{"production": 2, "challenger": 2}, list[0].Aliases)
 
 	r = run(t, dir, nil, "audit", "--action", "model.", "--json")
 	var evs []struct{ Action, Target string }
@@ -84,7 +84,7 @@ func TestModelRegistryAliasesAndHistory(t *testing.T) {
 	}{
 		{[]string{"model", "register", "r-nope", "--name", "x"}, "not found"},
 		{[]string{"model", "register", a.RunID}, "--name is required"},
-		{[]string{"model", "alias", "flowers@9", "champion"}, "flowers@9 not found"},
+		{[]string{"model", "alias", "flowers@9", "production"}, "flowers@9 not found"},
 		{[]string{"model", "show", "flowers@staging"}, "no alias staging"},
 		{[]string{"model", "alias", "flowers@2", "latest"}, "reserved"},
 	} {
