@@ -146,13 +146,24 @@ func (e *env) signedItems(ctx context.Context, ref string) (map[string]string, e
 
 // latestCheck returns whether the latest recorded check of a version passed.
 func (e *env) latestCheck(ctx context.Context, ref string) (passed, found bool, err error) {
-	evs, err := e.store.ListAudit(ctx, &store.ListAuditParams{Target: ref, ActionPrefix: "check.run"})
-	if err != nil || len(evs) == 0 {
+	res, err := e.latestCheckResult(ctx, ref)
+	if err != nil || res == nil {
 		return false, false, err
 	}
-	var d struct{ Passed bool }
-	_ = json.Unmarshal(evs[len(evs)-1].Details, &d)
-	return d.Passed, true, nil
+	return res.Passed, true, nil
+}
+
+// latestCheckResult returns the latest recorded check of a version, or nil.
+func (e *env) latestCheckResult(ctx context.Context, ref string) (*gate.Result, error) {
+	evs, err := e.store.ListAudit(ctx, &store.ListAuditParams{Target: ref, ActionPrefix: "check.run"})
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	res := &gate.Result{Model: ref}
+	if err := json.Unmarshal(evs[len(evs)-1].Details, res); err != nil {
+		return nil, fmt.Errorf("check of %s: %w", ref, err)
+	}
+	return res, nil
 }
 
 // testEvaluation returns the latest test-part evaluation of a run, made now if
@@ -365,7 +376,7 @@ func (e *env) runCheck(c *cobra.Command, ref string) (*gate.Result, error) {
 		return nil, err
 	}
 	res := gate.Finish(v.Ref().String(), items, signed)
-	ev := audit.New(e.app.Now(), e.actor, "check.run", v.Ref().String(), "", map[string]any{"passed": res.Passed, "failed": res.Failed, "unsigned": res.Unsigned})
+	ev := audit.New(e.app.Now(), e.actor, "check.run", v.Ref().String(), "", map[string]any{"passed": res.Passed, "failed": res.Failed, "unsigned": res.Unsigned, "items": res.Items})
 	if _, err := e.store.AppendAudit(ctx, appendParams(ev)); err != nil {
 		return nil, err
 	}

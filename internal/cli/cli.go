@@ -146,7 +146,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		app.evaluateCommand(),
 		app.modelCommand(),
 		app.checkCommand(),
-		planned("report", "Write the evaluation report of a model version", 6))
+		app.reportCommand())
 	add("deploy",
 		planned("serve", "Serve every deployed endpoint over HTTP", 7),
 		planned("deploy", "Deploy a model version with a direct, shadow, A/B, canary or blue-green strategy", 7),

@@ -103,6 +103,9 @@ func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error
 			Findings: findings,
 		})
 	}
+	if err := e.addGateEvidence(c.Context(), p); err != nil {
+		return nil, err
+	}
 	best, base, err := e.bestAndBaseline(c.Context())
 	if err != nil {
 		return nil, err
@@ -119,6 +122,37 @@ func (app *App) buildProposal(c *cobra.Command, e *env) (*report.Proposal, error
 		p.Models = append(p.Models, report.ModelEvidence{Role: "best", Ref: best.run.ID, Model: best.run.Model, Metric: metric, Value: best.valid[metric], Baseline: b})
 	}
 	return p, nil
+}
+
+// addGateEvidence adds the latest check of the champion (of the first model
+// that has one), else of the newest registered version.
+func (e *env) addGateEvidence(ctx context.Context, p *report.Proposal) error {
+	aliases, err := e.store.ListAliases(ctx, &store.ListAliasesParams{})
+	if err != nil {
+		return err
+	}
+	ref := ""
+	for _, a := range aliases {
+		if a.Alias == "champion" {
+			ref = fmt.Sprintf("%s@%d", a.Model, a.Version)
+			break
+		}
+	}
+	if ref == "" {
+		versions, err := e.store.ListModelVersions(ctx, &store.ListModelVersionsParams{})
+		if err != nil || len(versions) == 0 {
+			return err
+		}
+		ref = versions[len(versions)-1].Ref().String()
+	}
+	res, err := e.latestCheckResult(ctx, ref)
+	if err != nil || res == nil {
+		return err
+	}
+	for _, it := range res.Items {
+		p.Gates = append(p.Gates, report.GateEvidence{Item: ref + ": " + it.Title, Status: it.Status, Detail: it.Evidence})
+	}
+	return nil
 }
 
 // profileFindings returns the warnings and errors of the latest profile of a

@@ -5,11 +5,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"mlw.dev/internal/artifact"
 	"mlw.dev/internal/dataset"
+	"mlw.dev/internal/gate"
 	"mlw.dev/internal/lifecycle"
 	"mlw.dev/internal/project"
 	"mlw.dev/internal/quickstart"
@@ -171,7 +173,18 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				fmt.Fprintf(out, "   error analysis: %s\n", ev.Slices[0].Summary)
 			}
 			fmt.Fprintf(out, "   mlw lineage %s walks back to the bytes of data/support_tickets.csv\n", mv.Ref())
-			fmt.Fprintln(out, "   (the champion gate comes with mlw check)")
+			res, err := e.runCheck(c, mv.Ref().String())
+			if err != nil {
+				return err
+			}
+			var failed []string
+			for _, it := range res.Items {
+				if it.Status == gate.Fail {
+					failed = append(failed, it.ID)
+				}
+			}
+			fmt.Fprintf(out, "   mlw check %s: %d automatic check(s) failed%s, %d item(s) await sign-off: not champion yet\n",
+				mv.Ref(), res.Failed, listSuffix(failed), res.Unsigned)
 
 			// The proposal, with the evidence measured above.
 			fmt.Fprintln(out, "\nReport")
@@ -220,4 +233,11 @@ func writeFile(path string, b []byte) error {
 // writeFileWith writes path atomically with a writer function.
 func writeFileWith(path string, write func(io.Writer) error) error {
 	return artifact.WriteFileAtomic(path, write)
+}
+
+func listSuffix(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(s, ", ") + ")"
 }

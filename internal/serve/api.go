@@ -215,12 +215,30 @@ func (s *Server) authorize(c *call) error {
 	if !s.auth {
 		return nil
 	}
-	tok, ok := strings.CutPrefix(c.r.Header.Get("Authorization"), "Bearer ")
+	return checkBearer(c.r, &s.token)
+}
+
+// checkBearer compares the request's bearer token with a token's hash in
+// constant time (hashing first hides the length too).
+func checkBearer(r *http.Request, want *[sha256.Size]byte) error {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	sum := sha256.Sum256([]byte(tok))
-	if !ok || subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
+	if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 		return mlw.Errorf(codeUnauthorized, "missing or wrong bearer token").WithHint("send Authorization: Bearer TOKEN")
 	}
 	return nil
+}
+
+// adminGuard requires the admin token before the admin handler.
+func (s *Server) adminGuard(next http.Handler) http.Handler {
+	deny := s.wrap(func(c *call) (any, error) { return nil, checkBearer(c.r, &s.admin) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if checkBearer(r, &s.admin) != nil {
+			deny(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // readBody reads the request body into c.body, bounded by MaxBodyBytes.

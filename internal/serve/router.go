@@ -45,8 +45,9 @@ type RouteConfig struct {
 	Weights []int
 	// StickyHeader, when set, names a request header whose value picks the
 	// variant, so that the same user always gets the same one. StickyField
-	// names an input column instead (the value of the first row). Requests
-	// without the key are assigned at random.
+	// names an input column instead (the value of the first row; a single
+	// [N, C] infer tensor has no column names). Requests without the key are
+	// assigned at random.
 	StickyHeader string
 	StickyField  string
 	// Shadows receive a copy of every request asynchronously; their answers

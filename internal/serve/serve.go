@@ -27,6 +27,7 @@
 //	POST /v2/models/{name}/infer               Open Inference Protocol v2
 //	POST /v1/endpoints/{name}/predict          {"instances": [...]} or {"dataframe_split": {...}}
 //	GET  /metrics                              Prometheus
+//	     /v1/admin/...                         Config.Admin, behind Config.AdminToken
 //
 // The prediction path decodes the body by hand into pooled buffers, binds
 // it to the model's signature, and predicts through the feature pipeline and
@@ -105,6 +106,11 @@ type Config struct {
 	// (/v1/endpoints/..., /v2/models/...) require. Health and metrics
 	// endpoints stay open.
 	Token string
+	// Admin, when set, is mounted at /v1/admin/ (the deploy package's
+	// deployment changes) behind AdminToken, which it then requires: every
+	// request there needs "Authorization: Bearer ADMIN_TOKEN".
+	Admin      http.Handler
+	AdminToken string
 	// MaxBodyBytes bounds a request body (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
 	// MaxBatch bounds the rows of one request (default 1024); more get 413.
@@ -168,6 +174,8 @@ func (c Config) Validate() error {
 		return mlw.Errorf(mlw.EINVALID, "serve: max depth %d is too small for any request (4 or more)", c.MaxDepth)
 	case c.RequestTimeout < 0 || c.IdleTimeout < 0 || c.ShutdownTimeout < 0:
 		return mlw.Errorf(mlw.EINVALID, "serve: negative timeout")
+	case c.Admin != nil && c.AdminToken == "":
+		return mlw.Errorf(mlw.EINVALID, "serve: an admin handler needs an admin token")
 	case c.ShadowQueue < 0 || c.ShadowWorkers < 0:
 		return mlw.Errorf(mlw.EINVALID, "serve: negative shadow queue or workers")
 	}
@@ -216,6 +224,7 @@ type Server struct {
 	handler  http.Handler
 	auth     bool
 	token    [sha256.Size]byte
+	admin    [sha256.Size]byte
 	idPrefix string
 	idSeq    atomic.Uint64
 	calls    sync.Pool
@@ -255,6 +264,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Token != "" {
 		s.auth, s.token = true, sha256.Sum256([]byte(cfg.Token))
 	}
+	if cfg.AdminToken != "" {
+		s.admin = sha256.Sum256([]byte(cfg.AdminToken))
+	}
 	s.calls.New = func() any { return new(call) }
 	s.shadow.init(s)
 	s.handler = s.routes()
@@ -272,6 +284,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v2/models/{name}/ready", s.wrap(s.handleModelReady))
 	mux.HandleFunc("POST /v2/models/{name}/infer", s.wrap(s.handleInfer))
 	mux.HandleFunc("POST /v1/endpoints/{name}/predict", s.wrap(s.handlePredict))
+	if s.cfg.Admin != nil {
+		mux.Handle("/v1/admin/", s.adminGuard(s.cfg.Admin))
+	}
 	if s.cfg.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),

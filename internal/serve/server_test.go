@@ -387,3 +387,19 @@ func TestConfigValidate(t *testing.T) {
 	require.Equal(t, DefaultAddr, s.cfg.Addr, "loopback by default")
 	require.NoError(t, s.Stop())
 }
+
+func TestAdminMount(t *testing.T) {
+	t.Parallel()
+	admin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"admin":"` + r.URL.Path + `"}`)) })
+	_, err := New(Config{Router: &Table{}, Admin: admin})
+	require.Equal(t, mlw.EINVALID, mlw.ErrorCode(err), "an admin handler without a token is refused")
+	f := setup(t, func(c *Config) { c.Admin, c.AdminToken = admin, "adm1n" })
+	code, data := f.do(t, "POST", "/v1/admin/deploy", "")
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Equal(t, codeUnauthorized, errorOf(t, data).Code)
+	code, _ = f.do(t, "POST", "/v1/admin/deploy", "", "Authorization", "Bearer wrong")
+	require.Equal(t, http.StatusUnauthorized, code)
+	code, data = f.do(t, "POST", "/v1/admin/deploy", "", "Authorization", "Bearer adm1n")
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"admin":"/v1/admin/deploy"}`, string(data))
+}

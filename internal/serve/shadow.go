@@ -3,6 +3,7 @@ package serve
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mlw.dev/internal/mlw"
@@ -26,6 +27,7 @@ type shadowQueue struct {
 	jobs chan *shadowJob
 	pool sync.Pool
 
+	live    atomic.Bool // started and not stopped: the fast path of running
 	mu      sync.Mutex
 	started bool
 	stopped bool
@@ -42,6 +44,9 @@ func (q *shadowQueue) init(s *Server) {
 
 // running starts the workers on first use; it reports false once stopped.
 func (q *shadowQueue) running() bool {
+	if q.live.Load() {
+		return true
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.stopped {
@@ -53,6 +58,7 @@ func (q *shadowQueue) running() bool {
 			q.wg.Add(1)
 			go q.work()
 		}
+		q.live.Store(true)
 	}
 	return true
 }
@@ -138,6 +144,7 @@ func (q *shadowQueue) stop() {
 		return
 	}
 	q.stopped = true
+	q.live.Store(false)
 	close(q.quit)
 	q.mu.Unlock()
 	q.wg.Wait()
