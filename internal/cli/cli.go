@@ -138,7 +138,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	add("data", app.dataCommand())
 	add("develop",
 		app.trainCommand(),
-		planned("tune", "Tune hyperparameters with grid, random or Bayesian (TPE) search", 5),
+		app.tuneCommand(),
 		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
 		app.runsCommand(),
 		app.predictCommand())

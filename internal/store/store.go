@@ -22,7 +22,7 @@ import (
 // SchemaVersion is the newest migration this binary knows. A store whose schema is
 // newer is refused with EINVALID ("store schema version N is newer than this mlw").
 // Both drivers keep their migrations in step with this number.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Store is the metadata store. Every method is safe for concurrent use by several
 // goroutines and by several processes sharing the same database.

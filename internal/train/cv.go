@@ -21,6 +21,13 @@ type CVResult struct {
 // classification) and returns the mean and sample standard deviation of every
 // validation metric. Validation and test rows are never used.
 func CrossValidate(ctx context.Context, d *Data, spec Spec, k int) (*CVResult, error) {
+	return CrossValidateEach(ctx, d, spec, k, nil)
+}
+
+// CrossValidateEach is CrossValidate with a hook called after each fold with
+// the fold's validation metrics; an error from the hook (such as a pruning
+// decision) stops the cross-validation and is returned.
+func CrossValidateEach(ctx context.Context, d *Data, spec Spec, k int, onFold func(fold int, scores map[string]float64) error) (*CVResult, error) {
 	trainRows := d.Parts.Rows(split.Train)
 	cfg := split.FoldConfig{K: k, Shuffle: true, Seed: spec.Seed}
 	var (
@@ -71,7 +78,13 @@ func CrossValidate(ctx context.Context, d *Data, spec Spec, k int) (*CVResult, e
 			continue
 		}
 		b := &bundle.Bundle{Header: bundle.Header{Task: taskName(prep.Task), Classes: prep.Classes}, Estimator: est}
-		scores = append(scores, Score(prep.Task, prep.Valid.Y, b.PredictMatrix(prep.Valid.X)))
+		sc := Score(prep.Task, prep.Valid.Y, b.PredictMatrix(prep.Valid.X))
+		scores = append(scores, sc)
+		if onFold != nil {
+			if err := onFold(len(scores)-1, sc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return summarize(len(folds), scores), nil
 }
