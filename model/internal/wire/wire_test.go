@@ -44,11 +44,19 @@ func TestDecoderErrors(t *testing.T) {
 		want string
 	}{
 		{"short", func() error { _, err := NewDecoder(data[:3], "TEST", 1, 7, "pkg", "a thing", "x"); return err }, "pkg: decode x: truncated"},
-		{"magic", func() error { _, err := NewDecoder([]byte("XXXX\x01\x07"), "TEST", 1, 7, "pkg", "a thing", "x"); return err }, "not a thing (bad magic)"},
+		{"magic", func() error {
+			_, err := NewDecoder([]byte("XXXX\x01\x07"), "TEST", 1, 7, "pkg", "a thing", "x")
+			return err
+		}, "not a thing (bad magic)"},
 		{"version", func() error { _, err := NewDecoder(data, "TEST", 2, 7, "pkg", "a thing", "x"); return err }, "format version 1, want 2"},
 		{"kind", func() error { _, err := NewDecoder(data, "TEST", 1, 8, "pkg", "a thing", "x"); return err }, "model kind 7, want 8"},
 		{"range", func() error { d, _ := NewDecoder(data, "TEST", 1, 7, "p", "t", "x"); d.Int(100); return d.Finish() }, "integer 500 out of range"},
-		{"bool", func() error { d, _ := NewDecoder(data, "TEST", 1, 7, "p", "t", "x"); d.Int(1000); d.Bool(); return d.Finish() }, "boolean byte 9"},
+		{"bool", func() error {
+			d, _ := NewDecoder(data, "TEST", 1, 7, "p", "t", "x")
+			d.Int(1000)
+			d.Bool()
+			return d.Finish()
+		}, "boolean byte 9"},
 		{"trailing", func() error { d, _ := NewDecoder(data, "TEST", 1, 7, "p", "t", "x"); d.Int(1000); return d.Finish() }, "1 trailing bytes"},
 		{"huge slice", func() error { d, _ := NewDecoder(data, "TEST", 1, 7, "p", "t", "x"); _ = d.F64s(-1); return d.Finish() }, "truncated"},
 	} {
