@@ -139,7 +139,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	add("develop",
 		app.trainCommand(),
 		app.tuneCommand(),
-		planned("ladder", "Climb from the baseline to complex models until the canvas targets are met", 5),
+		app.ladderCommand(),
 		app.runsCommand(),
 		app.predictCommand())
 	add("evaluate",

@@ -120,110 +120,15 @@ best_run_id (the refit model's run), trials (number, state, params, value).`,
 			if study == "" {
 				study = fmt.Sprintf("%s-%s-%s", kind, d.Split.ID, search)
 			}
-			storage, persistent := e.store.(tune.Storage)
-			if !persistent {
-				storage = tune.NewMemoryStorage()
+			if _, persistent := e.store.(tune.Storage); !persistent {
 				fmt.Fprintln(app.Err, "note: this store does not keep studies; an interrupted study starts over")
 			}
-			tr := e.tracker()
-			commit := track.GitCommit(ctx, e.proj.Dir)
-			studyRun, err := tr.Start(ctx, track.StartParams{Kind: "study", Name: study, Model: kind, DatasetVersionID: d.Version.ID, SplitID: d.Split.ID,
-				Params: map[string]string{"search": search, "cv": strconv.Itoa(cv), "metric": metric, "space": space.String()}, GitCommit: commit, AuditAction: "run.study"})
+			sr, err := e.runStudy(ctx, d, studySpec{Name: study, Kind: kind, Space: space, Sampler: sampler, Metric: metric, Dir: dir,
+				Trials: trials, Timeout: timeout, CV: cv, Parallel: parallel, Seed: seed}, newProgress(app.Err, !asJSON))
 			if err != nil {
 				return err
 			}
-			prog := newProgress(app.Err, !asJSON)
-			best := -1e308
-			if dir == tune.Minimize {
-				best = 1e308
-			}
-			cfg := tune.Config{Study: study, Direction: dir, Space: space, Sampler: sampler, Seed: uint64(seed),
-				Pruner: tune.MedianPruner{}, Storage: storage, Trials: trials, Timeout: timeout, Parallel: max(parallel, 1),
-				Attrs: map[string]string{"model": kind, "split": d.Split.ID, "metric": metric},
-				OnTrial: func(r tune.TrialRecord) {
-					if r.State == tune.StateComplete && (dir == tune.Maximize && r.Value > best || dir == tune.Minimize && r.Value < best) {
-						best = r.Value
-					}
-					prog.Step("trial %d %s, best %s %.4f", r.Number, r.State, metric, best)
-				}}
-			st, err := tune.NewStudy(ctx, cfg)
-			if err != nil {
-				tr.Fail(ctx, studyRun.ID, err)
-				return mlw.Errorf(mlw.EINVALID, "%v", err)
-			}
-			objective := func(ctx context.Context, t *tune.Trial) (float64, error) {
-				spec := train.Spec{Model: kind, Params: t.Params, Seed: seed}
-				trialRun, err := tr.Start(ctx, track.StartParams{ParentID: studyRun.ID, Kind: "trial", Name: fmt.Sprintf("%s#%d", study, t.Number), Model: kind,
-					DatasetVersionID: d.Version.ID, SplitID: d.Split.ID, Params: t.Params})
-				if err != nil {
-					return 0, err
-				}
-				res, err := train.CrossValidateEach(ctx, d, spec, cv, func(fold int, s map[string]float64) error {
-					if err := t.Report(fold, s[metric]); err != nil {
-						return err
-					}
-					if t.ShouldPrune() {
-						return tune.ErrPruned
-					}
-					return nil
-				})
-				switch {
-				case errors.Is(err, tune.ErrPruned):
-					tr.Prune(ctx, trialRun.ID)
-					return 0, err
-				case err != nil:
-					tr.Fail(ctx, trialRun.ID, err)
-					return 0, err
-				}
-				vals := map[string]float64{}
-				for k, v := range res.Mean {
-					vals["cv."+k] = v
-				}
-				for k, v := range res.Std {
-					vals["cv."+k+".std"] = v
-				}
-				if err := tr.LogMetrics(ctx, trialRun.ID, 0, vals); err != nil {
-					return 0, err
-				}
-				if _, err := tr.Finish(ctx, trialRun.ID); err != nil {
-					return 0, err
-				}
-				v, ok := res.Mean[metric]
-				if !ok {
-					return 0, fmt.Errorf("%s is undefined on some fold", metric)
-				}
-				return v, nil
-			}
-			result, err := st.Optimize(ctx, objective)
-			prog.Done()
-			if err != nil {
-				tr.Fail(ctx, studyRun.ID, err)
-				return err
-			}
-			if result.Best == nil {
-				tr.Fail(ctx, studyRun.ID, errors.New("no trial completed"))
-				return mlw.Errorf(mlw.EINVALID, "study %s: no trial completed", study)
-			}
-			// Refit the best params on the whole training part.
-			svc := &train.Service{Tracker: tr, Artifacts: e.artifacts}
-			if _, _, _, err := e.ensureBaseline(ctx, svc, d, seed, commit); err != nil {
-				return err
-			}
-			refit, err := svc.Train(ctx, d, train.Spec{Model: kind, Params: result.Best.Params, Seed: seed, ParentRunID: studyRun.ID,
-				Tags: map[string]string{"study": study, "trial": strconv.Itoa(result.Best.Number)}, GitCommit: commit, Metric: e.primaryMetric()})
-			if err != nil {
-				return err
-			}
-			bestTrial, err := trialMetrics(ctx, e, studyRun.ID, result.Best.Number, study)
-			if err != nil {
-				return err
-			}
-			if err := tr.LogMetrics(ctx, studyRun.ID, 0, map[string]float64{"best." + metric: result.Best.Value, "trials": float64(len(result.Trials))}); err != nil {
-				return err
-			}
-			if _, err := tr.Finish(ctx, studyRun.ID); err != nil {
-				return err
-			}
+			studyRun, result, refit, bestTrial := sr.run, sr.result, sr.refit, sr.bestMetrics
 			std := bestTrial["cv."+metric+".std"]
 			ts := []tuneTrial{}
 			for _, t := range result.Trials {
@@ -272,6 +177,139 @@ best_run_id (the refit model's run), trials (number, state, params, value).`,
 	c.Flags().Int64Var(&seed, "seed", 0, "random seed")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// studySpec describes one tuning study.
+type studySpec struct {
+	Name     string
+	Kind     string
+	Space    *tune.Space
+	Sampler  tune.Sampler
+	Metric   string
+	Dir      tune.Direction
+	Trials   int
+	Timeout  time.Duration
+	CV       int
+	Parallel int
+	Seed     int64
+	ParentID string
+}
+
+// studyResult is a finished study with its refit model.
+type studyResult struct {
+	run         *mlw.Run
+	result      *tune.Result
+	refit       *train.Result
+	bestMetrics map[string]float64
+}
+
+// runStudy runs a study over CV on the training part, one child run per
+// trial, and refits the best params on the whole training part.
+func (e *env) runStudy(ctx context.Context, d *train.Data, sp studySpec, prog *progress) (*studyResult, error) {
+	study, kind, metric, dir, cv, seed := sp.Name, sp.Kind, sp.Metric, sp.Dir, sp.CV, sp.Seed
+	storage, persistent := e.store.(tune.Storage)
+	if !persistent {
+		storage = tune.NewMemoryStorage()
+	}
+	tr := e.tracker()
+	commit := track.GitCommit(ctx, e.proj.Dir)
+	studyRun, err := tr.Start(ctx, track.StartParams{Kind: "study", Name: study, Model: kind, DatasetVersionID: d.Version.ID, SplitID: d.Split.ID,
+		Params: map[string]string{"cv": strconv.Itoa(cv), "metric": metric, "space": sp.Space.String()}, GitCommit: commit, AuditAction: "run.study", ParentID: sp.ParentID})
+	if err != nil {
+		return nil, err
+	}
+	best := -1e308
+	if dir == tune.Minimize {
+		best = 1e308
+	}
+	cfg := tune.Config{Study: study, Direction: dir, Space: sp.Space, Sampler: sp.Sampler, Seed: uint64(seed),
+		Pruner: tune.MedianPruner{}, Storage: storage, Trials: sp.Trials, Timeout: sp.Timeout, Parallel: max(sp.Parallel, 1),
+		Attrs: map[string]string{"model": kind, "split": d.Split.ID, "metric": metric},
+		OnTrial: func(r tune.TrialRecord) {
+			if r.State == tune.StateComplete && (dir == tune.Maximize && r.Value > best || dir == tune.Minimize && r.Value < best) {
+				best = r.Value
+			}
+			prog.Step("trial %d %s, best %s %.4f", r.Number, r.State, metric, best)
+		}}
+	st, err := tune.NewStudy(ctx, cfg)
+	if err != nil {
+		tr.Fail(ctx, studyRun.ID, err)
+		return nil, mlw.Errorf(mlw.EINVALID, "%v", err)
+	}
+	objective := func(ctx context.Context, t *tune.Trial) (float64, error) {
+		spec := train.Spec{Model: kind, Params: t.Params, Seed: seed}
+		trialRun, err := tr.Start(ctx, track.StartParams{ParentID: studyRun.ID, Kind: "trial", Name: fmt.Sprintf("%s#%d", study, t.Number), Model: kind,
+			DatasetVersionID: d.Version.ID, SplitID: d.Split.ID, Params: t.Params})
+		if err != nil {
+			return 0, err
+		}
+		res, err := train.CrossValidateEach(ctx, d, spec, cv, func(fold int, s map[string]float64) error {
+			if err := t.Report(fold, s[metric]); err != nil {
+				return err
+			}
+			if t.ShouldPrune() {
+				return tune.ErrPruned
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, tune.ErrPruned):
+			tr.Prune(ctx, trialRun.ID)
+			return 0, err
+		case err != nil:
+			tr.Fail(ctx, trialRun.ID, err)
+			return 0, err
+		}
+		vals := map[string]float64{}
+		for k, v := range res.Mean {
+			vals["cv."+k] = v
+		}
+		for k, v := range res.Std {
+			vals["cv."+k+".std"] = v
+		}
+		if err := tr.LogMetrics(ctx, trialRun.ID, 0, vals); err != nil {
+			return 0, err
+		}
+		if _, err := tr.Finish(ctx, trialRun.ID); err != nil {
+			return 0, err
+		}
+		v, ok := res.Mean[metric]
+		if !ok {
+			return 0, fmt.Errorf("%s is undefined on some fold", metric)
+		}
+		return v, nil
+	}
+	result, err := st.Optimize(ctx, objective)
+	prog.Done()
+	if err != nil {
+		tr.Fail(ctx, studyRun.ID, err)
+		return nil, err
+	}
+	if result.Best == nil {
+		tr.Fail(ctx, studyRun.ID, errors.New("no trial completed"))
+		return nil, mlw.Errorf(mlw.EINVALID, "study %s: no trial completed", study)
+	}
+	// Refit the best params on the whole training part.
+	svc := &train.Service{Tracker: tr, Artifacts: e.artifacts}
+	if _, _, _, err := e.ensureBaseline(ctx, svc, d, seed, commit); err != nil {
+		return nil, err
+	}
+	refit, err := svc.Train(ctx, d, train.Spec{Model: kind, Params: result.Best.Params, Seed: seed, ParentRunID: studyRun.ID,
+		Tags: map[string]string{"study": study, "trial": strconv.Itoa(result.Best.Number)}, GitCommit: commit, Metric: e.primaryMetric()})
+	if err != nil {
+		return nil, err
+	}
+	bestTrial, err := trialMetrics(ctx, e, studyRun.ID, result.Best.Number, study)
+	if err != nil {
+		return nil, err
+	}
+	if err := tr.LogMetrics(ctx, studyRun.ID, 0, map[string]float64{"best." + metric: result.Best.Value, "trials": float64(len(result.Trials))}); err != nil {
+		return nil, err
+	}
+	if _, err := tr.Finish(ctx, studyRun.ID); err != nil {
+		return nil, err
+	}
+	return &studyResult{run: studyRun, result: result, refit: refit, bestMetrics: bestTrial}, nil
 }
 
 // taskOfData is the model task of a training data set.
