@@ -321,11 +321,13 @@ func (l *lexer) arrayStart() (empty bool, err error) {
 func (l *lexer) str() ([]byte, error) {
 	start := l.pos + 1
 	i := start
+	var high byte // OR of the bytes: ASCII-only strings need no UTF-8 check
 	for i < len(l.data) {
 		c := l.data[i]
+		high |= c
 		if c == '"' {
 			s := l.data[start:i]
-			if !utf8.Valid(s) {
+			if high >= utf8.RuneSelf && !utf8.Valid(s) {
 				l.pos = start
 				return nil, l.syntax("string is not valid UTF-8")
 			}

@@ -119,7 +119,10 @@ func (s *Server) serveModel(c *call, decode func([]byte, *batch, limits) error) 
 	if c.batch.outputs&outProba != 0 && !v.Model.Classifier() {
 		return mlw.Errorf(mlw.EINVALID, "output %q: model %s is a regressor; it has only %q", OutputProba, v.Model.ref, OutputPredict)
 	}
-	start := time.Now()
+	var start time.Time
+	if s.cfg.Observer != nil {
+		start = time.Now()
+	}
 	err = v.Model.bind(&c.pred, &c.batch)
 	if err == nil {
 		err = v.Model.predict(&c.pred, c.batch.rows(), c.deadline)
