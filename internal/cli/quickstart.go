@@ -17,6 +17,8 @@ import (
 	"mlw.dev/internal/quickstart"
 	"mlw.dev/internal/report"
 	"mlw.dev/internal/train"
+	"mlw.dev/internal/tune"
+	"mlw.dev/model"
 	"mlw.dev/profile"
 	"mlw.dev/split"
 )
@@ -145,6 +147,32 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				lift, _ := liftOf(primary, res.Valid, baseMetrics)
 				fmt.Fprintf(out, "   %-18s run %s: %s %.4f, lift %+.4f over the baseline\n", kind, res.Run.ID, primary, res.Valid[primary], lift)
 			}
+
+			// The "start simple" ladder, with a small budget.
+			space := func(kind string) *tune.Space {
+				sp, _ := tune.DefaultSpace(kind, model.BinaryClassification)
+				return sp
+			}
+			var climbed []string
+			var targets []gate.Target
+			for _, t := range e.proj.Config.Canvas.SuccessMetrics.Technical {
+				targets = append(targets, gate.Target{Metric: t.Metric, Min: t.Min, Max: t.Max})
+			}
+			met := false
+			for _, kind := range []string{"logistic", "tree"} {
+				sr, err := e.runStudy(c.Context(), d, studySpec{Name: "quickstart-ladder-" + kind, Kind: kind, Space: space(kind),
+					Sampler: tune.TPESampler{}, Metric: primary, Dir: tune.Maximize, Trials: 4, CV: 3, Parallel: 1}, newProgress(app.Err, false))
+				if err != nil {
+					return err
+				}
+				climbed = append(climbed, fmt.Sprintf("%s %.4f (CV %.4f)", kind, sr.refit.Valid[primary], sr.result.Best.Value))
+				met = met || gate.CheckTargets(targets, sr.refit.Valid, "validation").Status == gate.Pass
+			}
+			verdict := "a simple model meets the canvas targets on validation: the ladder stops before ensembles"
+			if !met {
+				verdict = "no simple model meets the canvas targets yet: mlw ladder climbs to ensembles"
+			}
+			fmt.Fprintf(out, "   mlw ladder rung 1 (4 TPE trials per model): %s; %s\n", strings.Join(climbed, ", "), verdict)
 
 			// 4. Registry.
 			fmt.Fprintln(out, "\n4. Evaluation and registry")
