@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -53,8 +54,21 @@ func NewApp() *App {
 	}
 }
 
-// Main runs mlw with args and returns the process exit status.
-func Main(ctx context.Context, app *App, args []string) int {
+// Main runs mlw with args and returns the process exit status. A panic in a
+// command is reported as an internal error (with its stack when MLW_DEBUG is
+// set), not as a crash.
+func Main(ctx context.Context, app *App, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(app.Err, "mlw: internal error: %v\n", r)
+			if app.Getenv("MLW_DEBUG") != "" {
+				fmt.Fprintf(app.Err, "%s\n", debug.Stack())
+			} else {
+				fmt.Fprintln(app.Err, "Try: MLW_DEBUG=1 to print the stack, and report it")
+			}
+			code = ExitError
+		}
+	}()
 	root := app.Command()
 	root.SetArgs(args)
 	root.SetOut(app.Out)

@@ -250,3 +250,11 @@ func TestQuickstart(t *testing.T) {
 	r = run(t, base, nil, "quickstart", "qs")
 	require.Equal(t, ExitError, r.code, "quickstart never overwrites a project")
 }
+
+func TestPanicIsAnInternalError(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), &App{Out: &out, Err: &errb, Getenv: func(string) string { return "" }, Now: nil, Dir: t.TempDir()}, []string{"init", "--name", "x"})
+	require.Equal(t, ExitError, code, "a nil clock panics inside the command")
+	require.Contains(t, errb.String(), "mlw: internal error")
+}
