@@ -11,7 +11,6 @@ import (
 
 // colData is the state of one column between the phases of Compute.
 type colData struct {
-	pos  int
 	name string
 	col  frame.Column
 	kind frame.Kind
@@ -67,6 +66,7 @@ type scratch struct {
 	idx, ti  []uint32
 	sorted   []float64
 	ta, tb   []uint32 // shift tables
+	sa, sb   []uint16 // 16-bit shift tables
 }
 
 func (s *scratch) sortBuffers(n int) {

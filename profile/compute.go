@@ -16,8 +16,12 @@ import (
 // Options that name columns the frame lacks raise an unknown_column finding
 // and are otherwise ignored. Compute works on one sort per column and runs
 // its steps on a pool of opts.Workers goroutines; it does not modify f, and
-// it panics if f has 2³¹−1 rows or more.
+// it panics if f has 2³¹−1 rows or more, or if opts.Bins or opts.SampleRows
+// is negative.
 func Compute(f *frame.Frame, opts Options) *Profile {
+	if opts.Bins < 0 || opts.SampleRows < 0 {
+		panic("profile: negative Options.Bins or Options.SampleRows")
+	}
 	o := opts.withDefaults()
 	p := &Profile{
 		Columns: []Column{}, ConstantColumns: []string{}, NearConstantColumns: []string{},
@@ -46,7 +50,7 @@ func Compute(f *frame.Frame, opts Options) *Profile {
 		return false
 	}
 	for _, id := range o.IDs {
-		if known(id, "id") {
+		if id != "" && known(id, "id") {
 			roles[id], kinds[id] = RoleID, frame.KindID
 		}
 	}
@@ -63,7 +67,7 @@ func Compute(f *frame.Frame, opts Options) *Profile {
 	cols := make([]*colData, f.NumCols())
 	needs := make([]need, len(cols))
 	for i := range cols {
-		cd := &colData{pos: i, name: f.Name(i), col: f.ColumnAt(i), kind: schema.Fields[i].Kind}
+		cd := &colData{name: f.Name(i), col: f.ColumnAt(i), kind: schema.Fields[i].Kind}
 		cd.role = roles[cd.name]
 		cols[i] = cd
 		switch {

@@ -72,7 +72,7 @@ type Options struct {
 	Task Task
 	// IDs name identifier columns: their type is id whatever inference
 	// says, they raise no id-like finding, and they are left out of
-	// correlations and target relations.
+	// correlations and target relations. Empty names are ignored.
 	IDs []string
 	// Time names the column that orders the rows in time; it is left out of
 	// correlations and target relations.

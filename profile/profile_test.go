@@ -347,11 +347,22 @@ func TestComputeRoles(t *testing.T) {
 	require.Len(t, p.Target.Features, 1)
 	require.Equal(t, "x", p.Target.Features[0].Column)
 
+	require.Empty(t, checks(profile.Compute(f, profile.Options{IDs: []string{""}}))[profile.CheckUnknownColumn])
+
 	// Inferred without the options: order is an auto-increment id.
 	p = profile.Compute(f, profile.Options{})
 	require.Equal(t, frame.KindID, p.Column("order").Type)
 	require.Len(t, checks(p)[profile.CheckIDLike], 1)
 	require.Nil(t, p.Target)
+}
+
+func TestComputePanicsOnBadOptions(t *testing.T) {
+	t.Parallel()
+	f := numericFrame(t, 10, 2, 1)
+	require.Panics(t, func() { profile.Compute(f, profile.Options{Bins: -1}) })
+	require.Panics(t, func() { profile.Compute(f, profile.Options{SampleRows: -1}) })
+	p := profile.Compute(f, profile.Options{Bins: 3})
+	require.Len(t, p.Column("x0").Histogram.Counts, 3)
 }
 
 func TestFloatJSON(t *testing.T) {

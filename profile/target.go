@@ -13,8 +13,6 @@ type targetData struct {
 	task    Task
 	classes []int32 // class codes with rows, in class order
 	pos     int32   // positive class code of a binary target, else -1
-	// present is 1 where the target is present, for shiftTable.
-	present []uint32
 	missing int
 }
 
@@ -66,14 +64,6 @@ func prepareTarget(cd *colData) (*targetData, *Target, *Finding) {
 			t.Positive = cd.codeName(td.pos)
 		}
 	}
-	if td.missing > 0 {
-		td.present = make([]uint32, len(cd.codes))
-		for i, c := range cd.codes {
-			if c >= 0 {
-				td.present[i] = 1
-			}
-		}
-	}
 	return td, t, nil
 }
 
@@ -114,10 +104,11 @@ func (td *targetData) relate(f *colData, sc *scratch) Relation {
 // rankAUC is the Mann–Whitney form of the ROC AUC of a numeric feature,
 // from average ranks over the rows where both are present.
 func rankAUC(f *colData, td *targetData, sc *scratch) float64 {
+	// Values of the feature on rows without a target leave the ranking.
 	var t []uint32
-	if td.present != nil {
+	if td.missing > 0 {
 		t = grow(&sc.ta, len(f.rank2))
-		if shiftTable(t, f.rank2, td.present) == 0 {
+		if shiftTable(t, f.rank2, td.cd.codes) == 0 {
 			t = nil
 		}
 	}
@@ -248,50 +239,24 @@ func etaSquared(f *colData, td *targetData) float64 {
 // over the rows where both are present, computed as
 // sklearn.metrics.mutual_info_score computes it.
 func mutualInfo(a []int32, la int, b []int32, lb int) float64 {
-	t := make([]int, la*lb)
-	ra, rb := make([]int, la), make([]int, lb)
-	n := 0
-	for i, x := range a {
-		if y := b[i]; x >= 0 && y >= 0 {
-			t[int(x)*lb+int(y)]++
-			ra[x]++
-			rb[y]++
-			n++
-		}
-	}
-	nr, nc := 0, 0
-	for _, v := range ra {
-		nr += min(v, 1)
-	}
-	for _, v := range rb {
-		nc += min(v, 1)
-	}
-	if n == 0 {
+	t := newContingency(a, la, b, lb)
+	if t.n == 0 {
 		return nan
 	}
-	if nr == 1 || nc == 1 {
+	if present(t.rows) == 1 || present(t.cols) == 1 {
 		return 0
 	}
-	fn := float64(n)
+	fn := float64(t.n)
 	logN := math.Log(fn)
 	var mi float64
-	for x, rx := range ra {
-		if rx == 0 {
-			continue
+	for _, c := range t.cells {
+		p := float64(c.n) / fn
+		logOuter := -math.Log(float64(t.rows[c.x])*float64(t.cols[c.y])) + logN + logN
+		term := p*(math.Log(float64(c.n))-logN) + p*logOuter
+		if math.Abs(term) < 0x1p-52 {
+			term = 0
 		}
-		for y, ry := range rb {
-			o := t[x*lb+y]
-			if o == 0 {
-				continue
-			}
-			p := float64(o) / fn
-			logOuter := -math.Log(float64(rx)*float64(ry)) + logN + logN
-			term := p*(math.Log(float64(o))-logN) + p*logOuter
-			if math.Abs(term) < 0x1p-52 {
-				term = 0
-			}
-			mi += term
-		}
+		mi += term
 	}
 	return max(mi, 0)
 }
