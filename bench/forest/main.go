@@ -1,7 +1,8 @@
 // Command forest is mlw's side of the tree and forest benchmark against
 // scikit-learn (run.sh runs both): it loads a CSV written by
 // shared/bench/gen_synth.py (header f0..fN,target), trains one model on the
-// first 80% of the rows, predicts the last 20% and prints one JSON line:
+// first 80% of the rows, predicts the last 20% (on -jobs goroutines, as
+// scikit-learn does with n_jobs) and prints one JSON line:
 // {"model", "fit_seconds", "fit_cpu_seconds", "predict_seconds", "accuracy",
 // "peak_rss_mb"}.
 //
@@ -18,6 +19,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -80,7 +82,7 @@ func run(out io.Writer, args []string) error {
 	}
 	t1 := time.Now()
 	cpu1 := cpuSeconds()
-	pred := est.PredictTo(nil, test.X)
+	pred := predict(est, test.X, *jobs)
 	t2 := time.Now()
 
 	k := est.Outputs()
@@ -113,6 +115,25 @@ func run(out io.Writer, args []string) error {
 		}
 	}
 	return json.NewEncoder(out).Encode(r)
+}
+
+// predict predicts X with jobs goroutines, each calling PredictTo (safe for
+// concurrent use) on a chunk of rows, as scikit-learn predicts with n_jobs
+// threads.
+func predict(est model.Estimator, X model.Matrix, jobs int) []float64 {
+	k := est.Outputs()
+	out := make([]float64, X.Rows*k)
+	chunk := (X.Rows + max(jobs, 1) - 1) / max(jobs, 1)
+	var wg sync.WaitGroup
+	for lo := 0; lo < X.Rows; lo += chunk {
+		hi := min(lo+chunk, X.Rows)
+		wg.Go(func() {
+			part := model.Matrix{Rows: hi - lo, Cols: X.Cols, Data: X.Data[lo*X.Cols : hi*X.Cols]}
+			est.PredictTo(out[lo*k:hi*k], part)
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // load reads the CSV and splits it into the first 80% of the rows (training)

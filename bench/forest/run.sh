@@ -5,7 +5,8 @@
 #
 # Usage: bench/forest/run.sh [ROWS] [TREES] [JOBS] [MODELS]
 #   ROWS   synthetic rows (default 200000), written once to /tmp/synth by
-#          shared/bench/gen_synth.py (never commit data files)
+#          shared/bench/gen_synth.py ($GEN_SYNTH, default ../shared/bench
+#          next to the repository; never commit data files)
 #   TREES  trees per forest (default 100)
 #   JOBS   parallel workers on both sides (default 2)
 #   MODELS comma-separated subset of tree,forest,extratrees (default all)
@@ -21,9 +22,9 @@ data=/tmp/synth
 csv=$data/synth_clf_$rows.csv
 py=/usr/bin/python3
 
+gen=${GEN_SYNTH:-../shared/bench/gen_synth.py}
 if [ ! -f "$csv" ]; then
-  "$py" ../shared/bench/gen_synth.py "$rows" "$data" >/dev/null 2>&1 ||
-    "$py" /work/shared/bench/gen_synth.py "$rows" "$data" >/dev/null
+  "$py" "$gen" "$rows" "$data" >/dev/null
 fi
 
 bin=$(mktemp -d)/forestbench

@@ -349,9 +349,11 @@ func argmax(v []float64) int {
 	return best
 }
 
-// predictBlock is how many rows PredictTo runs through each tree at a time,
-// so that a block's rows and a tree's top nodes stay in cache.
-const predictBlock = 64
+// predictBlock is how many rows PredictTo runs through each tree before
+// moving to the next tree: a tree's nodes then serve many rows while they
+// are in cache (one tree at a time, not the whole forest, must fit), and
+// the block's rows stream from memory once per tree.
+const predictBlock = 4096
 
 // PredictTo writes X.Rows*Outputs() values into dst, row-major: the mean of
 // the trees' class probabilities, or of their regression predictions. It
@@ -376,11 +378,9 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 	clear(dst)
 	for start := 0; start < X.Rows; start += predictBlock {
 		end := min(start+predictBlock, X.Rows)
+		block := model.Matrix{Rows: end - start, Cols: X.Cols, Data: X.Data[start*X.Cols : end*X.Cols]}
 		for t := range m.trees {
-			tr := &m.trees[t]
-			for i := start; i < end; i++ {
-				tr.AddRowTo(dst[i*k:(i+1)*k], X.Data[i*X.Cols:(i+1)*X.Cols])
-			}
+			m.trees[t].AddPredictTo(dst[start*k:end*k], block)
 		}
 	}
 	scale := 1 / float64(len(m.trees))

@@ -29,19 +29,22 @@ type Dataset struct {
 	hasNaN []bool
 	// close[f] says whether two of feature f's distinct values are within
 	// featureThreshold of each other; when not, a scan need not check.
-	close  []bool
+	close []bool
 	// target holds class codes (classification) or targets (regression).
 	target []float64
 	// weight is the problem's sample weights; nil means all 1.
 	weight []float64
+
+	// values holds the features column-major for the random splitter, each
+	// rounded up to a float32 (NaN for missing), built on first use.
+	valuesOnce sync.Once
+	values     []float32
 }
 
-// NewDataset validates p and prepares it, ranking the features with up to
-// workers goroutines (workers <= 0 means GOMAXPROCS). p is not modified and
-// not retained, except that the Dataset shares p.Y and p.Weights.
-//
-// Beyond Problem.Validate, it rejects negative or non-finite weights, a zero
-// total weight and non-finite regression targets.
+// NewDataset validates p (Problem.Validate) and prepares it, ranking the
+// features with up to workers goroutines (workers <= 0 means GOMAXPROCS). p is
+// not modified and not retained, except that the Dataset shares p.Y and
+// p.Weights. Beyond Problem.Validate, it rejects weights that sum to zero.
 func NewDataset(p *model.Problem, workers int) (*Dataset, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -50,21 +53,11 @@ func NewDataset(p *model.Problem, workers int) (*Dataset, error) {
 		return nil, fmt.Errorf("%d rows: at most %d are supported", p.X.Rows, math.MaxUint32-1)
 	}
 	total := 0.0
-	for i, w := range p.Weights {
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return nil, fmt.Errorf("row %d: weight %g is not a finite number >= 0", i, w)
-		}
+	for _, w := range p.Weights {
 		total += w
 	}
 	if p.Weights != nil && !(total > 0) {
 		return nil, fmt.Errorf("the sample weights sum to %g, want > 0", total)
-	}
-	if p.Task == model.Regression {
-		for i, y := range p.Y {
-			if math.IsNaN(y) || math.IsInf(y, 0) {
-				return nil, fmt.Errorf("row %d: target %g is not finite", i, y)
-			}
-		}
 	}
 	d := &Dataset{
 		task:    p.Task,
@@ -114,6 +107,38 @@ func (d *Dataset) Task() model.Task { return d.task }
 
 // Classes returns the number of classes (0 for regression).
 func (d *Dataset) Classes() int { return d.classes }
+
+// column returns feature f's values row by row, each rounded up to the
+// nearest float32 (NaN for missing); the first call builds every column from
+// the ranks. With a threshold t that is a float32, ceil32(v) <= t exactly
+// when v <= t, so the random splitter partitions the float32 copies as
+// prediction will route the float64 values, with half the memory traffic.
+func (d *Dataset) column(f int) []float32 {
+	d.valuesOnce.Do(func() {
+		d.values = make([]float32, len(d.rank))
+		for f := range d.cols {
+			uniq := d.uniq[f]
+			col := d.values[f*d.rows : (f+1)*d.rows]
+			for i, r := range d.rank[f*d.rows : (f+1)*d.rows] {
+				if r == missingRank {
+					col[i] = float32(math.NaN())
+					continue
+				}
+				col[i] = ceil32(uniq[r])
+			}
+		}
+	})
+	return d.values[f*d.rows : (f+1)*d.rows]
+}
+
+// ceil32 returns the smallest float32 at least v.
+func ceil32(v float64) float32 {
+	c := float32(v)
+	if float64(c) < v {
+		c = math.Nextafter32(c, float32(math.Inf(1)))
+	}
+	return c
+}
 
 // rankFeature fills column f of d.rank and d.uniq[f], using the scratch
 // buffers (each of length d.rows).

@@ -33,7 +33,9 @@ const (
 )
 
 // wy is a row's weight in the tree being grown and its target (the class code
-// for classification).
+// for classification). Grower.pay holds them in the order of Grower.samples,
+// and applySplit partitions both alike, so that passes over a node's rows
+// read them sequentially.
 type wy struct{ w, y float64 }
 
 // bnode is a node of the tree being grown.
@@ -44,7 +46,6 @@ type bnode struct {
 	threshold   float64
 	impurity    float64
 	wN          float64 // weighted number of rows
-	n           int32   // number of rows
 }
 
 // split is a candidate split of a node.
@@ -54,7 +55,7 @@ type split struct {
 	proxy     float64 // the criterion's proxy of the impurity decrease
 	nm        int     // rows of the node where the feature is not missing
 	pos       int     // non-missing rows sent left (best splitter)
-	rLo, rHi  uint32  // ranks either side of the cut (best); rLo is the last rank sent left (random)
+	rLo, rHi  uint32  // ranks either side of the cut (best splitter)
 	threshold float64
 	missLeft  bool
 	missOnly  bool // all non-missing rows left, the missing rows right
@@ -87,26 +88,40 @@ type frontier struct {
 // tree to the next, so that a forest worker allocates them once. The zero
 // value is ready to use. A Grower is not safe for concurrent use.
 type Grower struct {
-	d   *Dataset
-	p   Params
-	k   int // class count, or 2 (sum, sum of squares) for regression
-	cls bool
-	crit,
-	maxFeatures, minLeaf, minSplit, maxDepth int
-	minWeightLeaf, totalW, minImpurityDecrease float64
+	// The tree being grown and its resolved parameters.
+	d                   *Dataset
+	p                   Params
+	k                   int // class count, or 2 (sum, sum of squares) for regression
+	cls                 bool
+	crit                int
+	maxFeatures         int
+	minLeaf             int
+	minSplit            int
+	maxDepth            int
+	minWeightLeaf       float64
+	totalW              float64
+	minImpurityDecrease float64
+	pcg                 rand.PCG
+	rng                 *rand.Rand
 
-	pcg rand.PCG
-	rng *rand.Rand
+	// Rows: a node owns samples[start:end] and pay[start:end].
+	samples []uint32 // the node's rows, in increasing order within a node
+	pay     []wy     // the weight and target of each row of samples
 
-	wy      []wy
-	samples []uint32
-	right   []uint32    // applySplit's scratch
-	buf     [2][]uint64 // indexed by curB and tmpB
+	// Scratch.
+	right      []uint32    // applySplit
+	payR       []wy        // applySplit
+	vals32     []float32   // evalRandom
+	buf        [2][]uint64 // sort keys, indexed by curB and tmpB
 	curB, tmpB int
-	feats   []int
-	counts  []int32
-	tot, left, miss, tmp []float64
+	feats      []int
+	counts     []int32
+	tot        []float64 // the node's statistics
+	left       []float64
+	miss       []float64
+	tmp        []float64
 
+	// Output.
 	nodes []bnode
 	vals  []float64 // k values per node: class weights, or the mean (regression)
 	stack []frame
@@ -147,17 +162,17 @@ func (g *Grower) reset(d *Dataset, p Params, w []float64) {
 	g.pcg.Seed(p.Seed, 0x9e3779b97f4a7c15)
 
 	n := d.rows
-	g.wy = grow(g.wy, n)
 	g.samples = g.samples[:0]
+	g.pay = g.pay[:0]
 	g.totalW = 0
 	for i := range n {
 		wi := 1.0
 		if w != nil {
 			wi = w[i]
 		}
-		g.wy[i] = wy{w: wi, y: d.target[i]}
 		if wi > 0 {
 			g.samples = append(g.samples, uint32(i))
+			g.pay = append(g.pay, wy{w: wi, y: d.target[i]})
 			g.totalW += wi
 		}
 	}
@@ -168,6 +183,10 @@ func (g *Grower) reset(d *Dataset, p Params, w []float64) {
 	}
 	g.curB, g.tmpB = 0, 1
 	g.right = grow(g.right, m)[:0]
+	g.payR = grow(g.payR, m)[:0]
+	if p.Splitter == Random {
+		g.vals32 = grow(g.vals32, m)
+	}
 	g.feats = grow(g.feats, d.cols)
 	g.counts = grow(g.counts, 1<<11)
 	g.tot = grow(g.tot, g.k)
@@ -312,7 +331,7 @@ func (g *Grower) addNode(fr frame) (int32, split, uint64, bool) {
 	n := end - start
 	wN, imp := g.nodeStats(start, end)
 	id := int32(len(g.nodes))
-	g.nodes = append(g.nodes, bnode{left: -1, right: -1, feature: -1, impurity: imp, wN: wN, n: int32(n)})
+	g.nodes = append(g.nodes, bnode{left: -1, right: -1, feature: -1, impurity: imp, wN: wN})
 	if g.cls {
 		g.vals = append(g.vals, g.tot...)
 	} else {
@@ -344,25 +363,23 @@ func (g *Grower) addNode(fr frame) (int32, split, uint64, bool) {
 func (g *Grower) nodeStats(start, end int) (wN, imp float64) {
 	tot := g.tot
 	clear(tot)
-	wy := g.wy
+	pay := g.pay[start:end]
 	if g.cls {
-		for _, s := range g.samples[start:end] {
-			e := wy[s]
+		for _, e := range pay {
 			tot[int(e.y)] += e.w
 			wN += e.w
 		}
 		return wN, g.classImpurity(tot, wN)
 	}
 	var sum, sq float64
-	for _, s := range g.samples[start:end] {
-		e := wy[s]
+	for _, e := range pay {
 		sum += e.w * e.y
 		sq += e.w * e.y * e.y
 		wN += e.w
 	}
 	tot[0], tot[1] = sum, sq
 	if g.crit == critPoisson {
-		return wN, g.poissonLoss(g.samples[start:end], sum, wN)
+		return wN, poissonLoss(pay, sum, wN)
 	}
 	return wN, sq/wN - (sum/wN)*(sum/wN)
 }
@@ -389,11 +406,10 @@ func (g *Grower) classImpurity(c []float64, w float64) float64 {
 
 // poissonLoss returns the mean half Poisson deviance of the rows around
 // their weighted mean sum/w, as scikit-learn's Poisson criterion.
-func (g *Grower) poissonLoss(samples []uint32, sum, w float64) float64 {
+func poissonLoss(pay []wy, sum, w float64) float64 {
 	mean := sum / w
 	loss := 0.0
-	for _, s := range samples {
-		e := g.wy[s]
+	for _, e := range pay {
 		if e.y > 0 {
 			loss += e.w * e.y * math.Log(e.y/mean)
 		}
@@ -475,8 +491,9 @@ func midpoint(a, b float64) float64 {
 	return t
 }
 
-// gather writes the keys (rank<<32 | row) of feature f for the node's rows
-// into g.buf[g.curB]: the non-missing ones first, the missing ones at the end.
+// gather writes the keys (rank<<32 | j) of feature f for the node's rows
+// samples[start+j] into g.buf[g.curB]: the non-missing ones first, the
+// missing ones at the end.
 // It returns the number of non-missing rows and their smallest and largest
 // rank.
 func (g *Grower) gather(f, start, end int) (nm int, lo, hi uint32) {
@@ -488,21 +505,21 @@ func (g *Grower) gather(f, start, end int) (nm int, lo, hi uint32) {
 	if !d.hasNaN[f] {
 		for j, s := range samples {
 			r := rank[s]
-			cur[j] = uint64(r)<<32 | uint64(s)
+			cur[j] = uint64(r)<<32 | uint64(j)
 			lo = min(lo, r)
 			hi = max(hi, r)
 		}
 		return len(samples), lo, hi
 	}
 	back := len(samples)
-	for _, s := range samples {
+	for j, s := range samples {
 		r := rank[s]
 		if r == missingRank {
 			back--
-			cur[back] = uint64(r)<<32 | uint64(s)
+			cur[back] = uint64(r)<<32 | uint64(j)
 			continue
 		}
-		cur[nm] = uint64(r)<<32 | uint64(s)
+		cur[nm] = uint64(r)<<32 | uint64(j)
 		nm++
 		lo = min(lo, r)
 		hi = max(hi, r)
@@ -511,13 +528,13 @@ func (g *Grower) gather(f, start, end int) (nm int, lo, hi uint32) {
 }
 
 // missStats fills g.miss with the statistics of the rows in keys (the
-// missing ones) and returns their weight.
-func (g *Grower) missStats(keys []uint64) float64 {
+// missing ones; pay is the node's payload) and returns their weight.
+func (g *Grower) missStats(keys []uint64, pay []wy) float64 {
 	miss := g.miss
 	clear(miss)
 	w := 0.0
 	for _, key := range keys {
-		e := g.wy[uint32(key)]
+		e := pay[uint32(key)]
 		w += e.w
 		if g.cls {
 			miss[int(e.y)] += e.w
@@ -581,6 +598,7 @@ func (g *Grower) sortCur(nm, n int, lo, hi uint32) {
 // It reports whether the feature is constant in the node.
 func (g *Grower) evalBest(f, start, end int, best *split) (constant bool) {
 	n := end - start
+	pay := g.pay[start:end]
 	nm, lo, hi := g.gather(f, start, end)
 	nMiss := n - nm
 	uniq := g.d.uniq[f]
@@ -593,17 +611,17 @@ func (g *Grower) evalBest(f, start, end int, best *split) (constant bool) {
 	}
 	wMiss := 0.0
 	if nMiss > 0 {
-		wMiss = g.missStats(g.buf[g.curB][nm:n])
+		wMiss = g.missStats(g.buf[g.curB][nm:n], pay)
 	}
 	if !flat {
 		g.sortCur(nm, n, lo, hi)
 		switch {
 		case g.cls && g.k == 2 && g.crit == critGini && nMiss == 0:
-			g.scanGini2(f, n, best)
+			g.scanGini2(f, n, pay, best)
 		case g.cls:
-			g.scanClass(f, n, nm, wMiss, best)
+			g.scanClass(f, n, nm, wMiss, pay, best)
 		default:
-			g.scanReg(f, n, nm, wMiss, best)
+			g.scanReg(f, n, nm, wMiss, pay, best)
 		}
 	}
 	if nMiss > 0 && nm >= g.minLeaf && nMiss >= g.minLeaf {
@@ -685,11 +703,10 @@ func (g *Grower) regProxy(sL, wL, wR float64) float64 {
 // scanGini2 is scanClass for the common case of binary classification with
 // the Gini criterion and no missing value, with the proxy inlined:
 // Σ_k l_k²/w_L + Σ_k r_k²/w_R.
-func (g *Grower) scanGini2(f, n int, best *split) {
+func (g *Grower) scanGini2(f, n int, pay []wy, best *split) {
 	keys := g.buf[g.curB][:n]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
-	wy := g.wy
 	wN := g.nodes[len(g.nodes)-1].wN
 	t1 := g.tot[1]
 	lo, hi := g.minLeaf, n-g.minLeaf // a split needs lo <= nL <= hi
@@ -699,7 +716,7 @@ func (g *Grower) scanGini2(f, n int, best *split) {
 	wL, l1 := 0.0, 0.0
 	for j := 0; j < n-1; j++ {
 		key := keys[j]
-		e := wy[uint32(key)]
+		e := pay[uint32(key)]
 		wL += e.w
 		l1 += e.w * e.y
 		nL := j + 1
@@ -732,21 +749,20 @@ func (g *Grower) scanGini2(f, n int, best *split) {
 
 // scanClass scans the sorted keys of a classification node for the best
 // threshold, trying the missing rows on either side, and updates best.
-func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) {
+func (g *Grower) scanClass(f, n, nm int, wMiss float64, pay []wy, best *split) {
 	keys := g.buf[g.curB][:nm]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
 	l := g.left
 	clear(l)
 	tmp := g.tmp
-	wy := g.wy
 	wN := g.nodes[len(g.nodes)-1].wN
 	nMiss := n - nm
 	minLeaf, minW := g.minLeaf, g.minWeightLeaf
 	wL := 0.0
 	for j := 0; j < nm-1; j++ {
 		key := keys[j]
-		e := wy[uint32(key)]
+		e := pay[uint32(key)]
 		l[int(e.y)] += e.w
 		wL += e.w
 		r, rn := uint32(key>>32), uint32(keys[j+1]>>32)
@@ -781,11 +797,10 @@ func (g *Grower) scanClass(f, n, nm int, wMiss float64, best *split) {
 }
 
 // scanReg is scanClass for regression.
-func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) {
+func (g *Grower) scanReg(f, n, nm int, wMiss float64, pay []wy, best *split) {
 	keys := g.buf[g.curB][:nm]
 	uniq := g.d.uniq[f]
 	checkClose := g.d.close[f]
-	wy := g.wy
 	wN := g.nodes[len(g.nodes)-1].wN
 	nMiss := n - nm
 	sMiss := g.miss[0]
@@ -793,7 +808,7 @@ func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) {
 	wL, sL := 0.0, 0.0
 	for j := 0; j < nm-1; j++ {
 		key := keys[j]
-		e := wy[uint32(key)]
+		e := pay[uint32(key)]
 		wL += e.w
 		sL += e.w * e.y
 		r, rn := uint32(key>>32), uint32(keys[j+1]>>32)
@@ -827,56 +842,76 @@ func (g *Grower) scanReg(f, n, nm int, wMiss float64, best *split) {
 // evalRandom draws one threshold of feature f uniformly between its smallest
 // and largest value in the node, evaluates it with the missing rows on either
 // side and updates best. It reports whether the feature is constant in the
-// node.
+// node. Like scikit-learn's RandomSplitter it works on the feature's values:
+// two passes over the node's rows, no sorting.
 func (g *Grower) evalRandom(f, start, end int, best *split) (constant bool) {
-	n := end - start
-	nm, lo, hi := g.gather(f, start, end)
-	nMiss := n - nm
-	uniq := g.d.uniq[f]
+	samples := g.samples[start:end]
+	n := len(samples)
+	col := g.d.column(f)
+	vals := g.vals32[:n]
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	nMiss := 0
+	for j, s := range samples {
+		v := col[s]
+		vals[j] = v
+		switch {
+		case v != v:
+			nMiss++
+		case v < lo:
+			lo = v
+			if v > hi {
+				hi = v
+			}
+		case v > hi:
+			hi = v
+		}
+	}
+	nm := n - nMiss
 	if nm == 0 {
 		return true
 	}
-	flat := uniq[hi] <= uniq[lo]+featureThreshold
+	flat := float64(hi) <= float64(lo)+featureThreshold
 	if flat && nMiss == 0 {
 		return true
 	}
-	wMiss := 0.0
-	if nMiss > 0 {
-		wMiss = g.missStats(g.buf[g.curB][nm:n])
+	thr := float32(math.Inf(1)) // flat: only "non-missing left, missing right"
+	if !flat {
+		// A float32 threshold (see Dataset.column) in [lo, hi); lo when the
+		// draw rounds up to hi or the range is infinite.
+		thr = float32(float64(lo) + (float64(hi)-float64(lo))*g.rng.Float64())
+		if !(thr >= lo && thr < hi) {
+			thr = lo
+		}
+	}
+	l, miss := g.left, g.miss
+	clear(l)
+	clear(miss)
+	wL, wMiss, nL := 0.0, 0.0, 0
+	for j, e := range g.pay[start:end] {
+		v := vals[j]
+		switch {
+		case v <= thr:
+			wL += e.w
+			nL++
+			if g.cls {
+				l[int(e.y)] += e.w
+			} else {
+				l[0] += e.w * e.y
+			}
+		case v != v:
+			wMiss += e.w
+			if g.cls {
+				miss[int(e.y)] += e.w
+			} else {
+				miss[0] += e.w * e.y
+			}
+		}
 	}
 	if flat {
 		if nm >= g.minLeaf && nMiss >= g.minLeaf && g.evalMissOnly(f, n, nm, wMiss, best) {
-			best.threshold = math.Inf(1)
+			best.threshold = float64(thr)
 		}
 		return false
-	}
-	vlo, vhi := uniq[lo], uniq[hi]
-	thr := vlo + (vhi-vlo)*g.rng.Float64()
-	if thr >= vhi {
-		thr = vlo
-	}
-	// cut is the largest rank whose value is at most thr.
-	pos, found := slices.BinarySearch(uniq[lo:hi+1], thr)
-	if !found {
-		pos--
-	}
-	cut := lo + uint32(pos)
-	keys := g.buf[g.curB][:nm]
-	l := g.left
-	clear(l)
-	wL, nL := 0.0, 0
-	for _, key := range keys {
-		if uint32(key>>32) > cut {
-			continue
-		}
-		e := g.wy[uint32(key)]
-		wL += e.w
-		nL++
-		if g.cls {
-			l[int(e.y)] += e.w
-		} else {
-			l[0] += e.w * e.y
-		}
 	}
 	wN := g.nodes[len(g.nodes)-1].wN
 	minLeaf, minW := g.minLeaf, g.minWeightLeaf
@@ -891,7 +926,7 @@ func (g *Grower) evalRandom(f, start, end int, best *split) (constant bool) {
 			wL2 += wMiss
 			lv = g.tmp
 			for k := range lv {
-				lv[k] = l[k] + g.miss[k]
+				lv[k] = l[k] + miss[k]
 			}
 		}
 		wR := wN - wL2
@@ -905,7 +940,7 @@ func (g *Grower) evalRandom(f, start, end int, best *split) (constant bool) {
 			proxy = g.regProxy(lv[0], wL2, wR)
 		}
 		if proxy > best.proxy {
-			*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, rLo: cut, threshold: thr, missLeft: missLeft}
+			*best = split{found: true, feature: f, proxy: proxy, nm: nm, pos: nL, threshold: float64(thr), missLeft: missLeft}
 		}
 	}
 	return false
@@ -919,27 +954,42 @@ func (g *Grower) applySplit(start, end int, s *split, wN, imp float64) {
 	n := end - start
 	dst := g.samples[start:end]
 	nm := s.nm
-	// A row goes left when its rank is at most cut, or when it is missing
-	// and missing values go left.
-	cut := s.rLo
-	if s.missOnly {
-		cut = missingRank - 1
-	}
-	rank := g.d.rank[s.feature*g.d.rows : (s.feature+1)*g.d.rows]
-	right := g.right[:0]
+	pay := g.pay[start:end]
+	right, payR := g.right[:0], g.payR[:0]
 	o := 0
 	missLeft := s.missLeft
-	for _, r := range dst {
-		k := rank[r]
-		if k <= cut || k == missingRank && missLeft {
-			dst[o] = r
-			o++
-		} else {
-			right = append(right, r)
+	if g.p.Splitter == Random {
+		// A row goes left when its value is at most the threshold, or when
+		// it is missing and missing values go left.
+		col := g.d.column(s.feature)
+		thr := float32(s.threshold)
+		for j, r := range dst {
+			if v := col[r]; v <= thr || v != v && missLeft {
+				dst[o], pay[o] = r, pay[j]
+				o++
+			} else {
+				right, payR = append(right, r), append(payR, pay[j])
+			}
+		}
+	} else {
+		// The same by rank: the threshold lies between ranks rLo and rHi.
+		cut := s.rLo
+		if s.missOnly {
+			cut = missingRank - 1
+		}
+		rank := g.d.rank[s.feature*g.d.rows : (s.feature+1)*g.d.rows]
+		for j, r := range dst {
+			if k := rank[r]; k <= cut || k == missingRank && missLeft {
+				dst[o], pay[o] = r, pay[j]
+				o++
+			} else {
+				right, payR = append(right, r), append(payR, pay[j])
+			}
 		}
 	}
 	copy(dst[o:], right)
-	g.right = right
+	copy(pay[o:], payR)
+	g.right, g.payR = right, payR
 	s.nLeft = o
 	if nm == n {
 		// No missing value in training: they follow the larger child.
@@ -951,8 +1001,7 @@ func (g *Grower) applySplit(start, end int, s *split, wN, imp float64) {
 	clear(l)
 	wL := 0.0
 	var sqL float64
-	for _, r := range dst[:s.nLeft] {
-		e := g.wy[r]
+	for _, e := range pay[:s.nLeft] {
 		wL += e.w
 		if g.cls {
 			l[int(e.y)] += e.w
@@ -976,8 +1025,8 @@ func (g *Grower) applySplit(start, end int, s *split, wN, imp float64) {
 		s.improvement = d * d / (wL * wR * wN)
 		return
 	case g.crit == critPoisson:
-		impL = g.poissonLoss(dst[:s.nLeft], l[0], wL)
-		impR = g.poissonLoss(dst[s.nLeft:], g.tot[0]-l[0], wR)
+		impL = poissonLoss(pay[:s.nLeft], l[0], wL)
+		impR = poissonLoss(pay[s.nLeft:], g.tot[0]-l[0], wR)
 	default:
 		sL, sR := l[0], g.tot[0]-l[0]
 		impL = sqL/wL - (sL/wL)*(sL/wL)

@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -39,7 +38,9 @@ const (
 	Best Splitter = "best"
 	// Random draws one threshold per candidate feature, uniformly between the
 	// feature's smallest and largest value in the node (extremely randomised
-	// trees), and keeps the best of those.
+	// trees), and keeps the best of those. As in scikit-learn, values are
+	// compared as float32: thresholds are float32 numbers, and values that
+	// round up to the same float32 are not told apart.
 	Random Splitter = "random"
 )
 
@@ -299,13 +300,6 @@ func ParamSpecs() []model.ParamSpec {
 	return append([]model.ParamSpec(nil), paramSpecs...)
 }
 
-// errUnknownParam is wrapped by Set for a name it does not know.
-var errUnknownParam = errors.New("unknown parameter")
-
-// IsUnknownParam reports whether err is Set's error for an unknown name, so
-// that an estimator embedding Params can try its own names first.
-func IsUnknownParam(err error) bool { return errors.Is(err, errUnknownParam) }
-
 // Set parses and sets the hyperparameter name (scikit-learn's name). An
 // unknown name or a value out of range gives an error naming the parameter
 // and the allowed values.
@@ -352,7 +346,7 @@ func (p *Params) Set(name, value string) error {
 			err = fmt.Errorf("random_state %q: want an integer >= 0", value)
 		}
 	default:
-		return fmt.Errorf("%w %q", errUnknownParam, name)
+		return fmt.Errorf("unknown parameter %q", name)
 	}
 	if err != nil {
 		return err

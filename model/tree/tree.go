@@ -22,12 +22,15 @@
 // value. The feature pipeline one-hot encodes categories when their order
 // carries no meaning.
 //
-// Differences from scikit-learn: values are compared in float64 where
-// scikit-learn converts X to float32; ties between equally good splits go to
-// the first feature in a random order, as in scikit-learn, but the random
-// streams differ, so a tree that depends on ties differs from scikit-learn's
-// for the same seed; and the seed defaults to 0 rather than to a fresh
-// entropy source.
+// Differences from scikit-learn: the best splitter compares float64 values
+// where scikit-learn converts X to float32 (a value equal to a threshold up to
+// rounding still goes left, as in float32); the random splitter, like
+// scikit-learn, works on float32 copies (rounded up) and draws float32
+// thresholds, so prediction routes float64 values exactly as training split
+// them; ties between equally good splits go to the first feature in a random
+// order, as in scikit-learn, but the random streams differ, so a tree that
+// depends on ties differs from scikit-learn's for the same seed; and the seed
+// defaults to 0 rather than to a fresh entropy source.
 package tree
 
 import (
@@ -171,20 +174,22 @@ func (m *Model) FitDataset(ctx context.Context, d *Dataset, w []float64, g *Grow
 func (m *Model) compact(g *Grower) {
 	bn := g.nodes
 	k := g.k
-	m.nodes = m.nodes[:0]
-	m.values = m.values[:0]
+	// Fresh slices: a copy of the previous model may still be in use.
+	leaves := (len(bn) + 1) / 2
+	m.nodes = make([]node, 0, len(bn))
+	m.values = make([]float64, 0, leaves*m.outputs)
 	m.importances = make([]float64, m.nFeatures)
 	type item struct{ b, o int32 }
 	stack := []item{{0, 0}}
 	m.nodes = append(m.nodes, node{})
-	leaves := int32(0)
+	leaf := int32(0)
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		b := &bn[it.b]
 		if b.left < 0 {
-			m.nodes[it.o] = node{child: -leaves}
-			leaves++
+			m.nodes[it.o] = node{child: -leaf}
+			leaf++
 			v := g.vals[int(it.b)*k : int(it.b)*k+k]
 			if g.cls {
 				sum := 0.0
@@ -260,12 +265,9 @@ func (m *Model) leaf(row []float64) int {
 // wrong number of columns.
 func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 	m.check(X)
-	k := m.outputs
-	dst = resize(dst, X.Rows*k)
-	for i := range X.Rows {
-		l := m.leaf(X.Data[i*X.Cols : (i+1)*X.Cols])
-		copy(dst[i*k:(i+1)*k], m.values[l*k:(l+1)*k])
-	}
+	dst = resize(dst, X.Rows*m.outputs)
+	clear(dst)
+	m.AddPredictTo(dst, X)
 	return dst
 }
 
@@ -278,6 +280,61 @@ func (m *Model) AddRowTo(dst, row []float64) {
 	v := m.values[l*k : (l+1)*k]
 	for j, x := range v {
 		dst[j] += x
+	}
+}
+
+// AddPredictTo adds the predictions for every row of X to dst, row-major
+// (len(dst) >= X.Rows*Outputs()). A forest sums its trees' predictions with
+// it. It walks several rows down the tree at once, so that their memory
+// accesses overlap; it allocates nothing and is safe for concurrent use. It
+// panics if the model is not fitted or X has the wrong number of columns.
+func (m *Model) AddPredictTo(dst []float64, X model.Matrix) {
+	m.check(X)
+	k, cols := m.outputs, X.Cols
+	if len(dst) < X.Rows*k {
+		panic("tree: len(dst) < X.Rows*Outputs()")
+	}
+	nodes := m.nodes
+	const lanes = 8
+	var at [lanes]int32
+	i := 0
+	for ; i+lanes <= X.Rows; i += lanes {
+		at = [lanes]int32{}
+		for {
+			moved := false
+			for r := range lanes {
+				nd := &nodes[at[r]]
+				c := nd.child
+				if c <= 0 {
+					continue
+				}
+				moved = true
+				f := nd.feature
+				x := X.Data[(i+r)*cols+int(f&^missLeftBit)]
+				right := int32(0)
+				if !(x <= nd.threshold) {
+					right = 1
+				}
+				if x != x {
+					right = int32(f>>31) ^ 1
+				}
+				at[r] = c + right
+			}
+			if !moved {
+				break
+			}
+		}
+		for r := range lanes {
+			l := int(-nodes[at[r]].child)
+			v := m.values[l*k : (l+1)*k]
+			d := dst[(i+r)*k : (i+r+1)*k]
+			for j, x := range v {
+				d[j] += x
+			}
+		}
+	}
+	for ; i < X.Rows; i++ {
+		m.AddRowTo(dst[i*k:(i+1)*k], X.Data[i*cols:(i+1)*cols])
 	}
 }
 

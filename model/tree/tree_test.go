@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -584,7 +585,6 @@ func TestParams(t *testing.T) {
 		require.Error(t, err, "%s=%s", tc.name, tc.value)
 		require.Contains(t, err.Error(), tc.name)
 	}
-	require.True(t, tree.IsUnknownParam(m.SetParam("n_estimators", "10")))
 
 	// The criterion must suit the task.
 	ds := testutil.LoadDataset(t, "diabetes")
@@ -662,4 +662,47 @@ func TestCategoricalCodesAreOrderedNumbers(t *testing.T) {
 	require.Equal(t, 3, m.NodeCount())
 	require.Equal(t, 1.0, score(&m, p))
 	require.InDelta(t, 1.5, m.Preorder().Threshold[0], 1e-9)
+}
+
+// TestTrainingRowsReachTheirLeaves checks that prediction routes every
+// training row to a leaf that held it during training, on values that stress
+// the thresholds: large magnitudes whose neighbours differ below float32
+// precision (the random splitter works on float32 copies), values 1e-8 apart
+// (never split, as in scikit-learn), values on a grid with midpoints on other
+// values, infinities and NaN.
+func TestTrainingRowsReachTheirLeaves(t *testing.T) {
+	t.Parallel()
+	n := 3000
+	rng := rand.New(rand.NewPCG(8, 8))
+	p := &model.Problem{Task: model.BinaryClassification, Classes: 2,
+		Features: make([]model.Feature, 5), X: model.NewMatrix(n, 5), Y: make([]float64, n)}
+	for i := range n {
+		row := p.X.Row(i)
+		row[0] = 1e9 + float64(rng.IntN(1000))    // float32 spacing is 64
+		row[1] = 0.5 + float64(rng.IntN(50))*1e-8 // closer than 1e-7
+		row[2] = float64(rng.IntN(20)) * 0.1      // a grid
+		row[3] = rng.NormFloat64()
+		switch rng.IntN(20) {
+		case 0:
+			row[3] = math.Inf(1)
+		case 1:
+			row[3] = math.Inf(-1)
+		case 2:
+			row[3] = math.NaN()
+		}
+		row[4] = rng.NormFloat64() * 1e-30
+		if rng.IntN(2) == 0 {
+			p.Y[i] = 1
+		}
+	}
+	for _, splitter := range []string{"best", "random"} {
+		for seed := range 3 {
+			m := newTree(t, map[string]string{"splitter": splitter, "random_state": strconv.Itoa(seed)})
+			require.NoError(t, m.Fit(context.Background(), p))
+			pred := m.PredictTo(nil, p.X)
+			for i, y := range p.Y {
+				require.Positive(t, pred[2*i+int(y)], "%s seed %d: row %d reaches a leaf without its class", splitter, seed, i)
+			}
+		}
+	}
 }
