@@ -458,33 +458,19 @@ func (l *lexer) number() (float64, error) {
 		i++
 	}
 	var mant uint64
-	nd, exp10, exact := 0, 0, true
-	digit := func(c byte, frac bool) {
-		switch {
-		case nd < 19:
-			if mant != 0 || c != '0' {
-				nd++
-			}
-			mant = mant*10 + uint64(c-'0')
-			if frac {
-				exp10--
-			}
-		case c != '0':
-			exact = false
-			if !frac {
-				exp10++
-			}
-		case !frac:
-			exp10++
-		}
-	}
+	nd, exp10, exact := 0, 0, true // significant digits kept, decimal exponent, no digit dropped
 	switch {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			digit(d[i], false)
-			i++
+		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
+			if nd < 19 {
+				mant = mant*10 + uint64(d[i]-'0')
+				nd++
+			} else {
+				exact = exact && d[i] == '0'
+				exp10++
+			}
 		}
 	default:
 		l.pos = i
@@ -496,9 +482,17 @@ func (l *lexer) number() (float64, error) {
 	if i < len(d) && d[i] == '.' {
 		i++
 		j := i
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			digit(d[i], true)
-			i++
+		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
+			switch {
+			case nd < 19:
+				if mant != 0 || d[i] != '0' {
+					nd++ // leading zeros are not significant
+				}
+				mant = mant*10 + uint64(d[i]-'0')
+				exp10--
+			case d[i] != '0':
+				exact = false
+			}
 		}
 		if i == j {
 			l.pos = i

@@ -3,6 +3,7 @@ package serve
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -135,10 +136,14 @@ type prediction struct {
 	out   []float64       // rows × outputs
 	codes []int           // classifiers: predicted class per row
 	pos   []int32         // batch column -> signature input (-1: unused)
-	stamp []int32         // per input: last row that set it
-	warns []warning
-	nwarn int // all unknown categories, also those not kept in warns
-	rows  int
+	// posModel and posCols are what pos was computed for: the next request
+	// usually has the same columns for the same model.
+	posModel *Model
+	posCols  []string
+	stamp    []int32 // per input: last row that set it
+	warns    []warning
+	nwarn    int // all unknown categories, also those not kept in warns
+	rows     int
 }
 
 // warning records an unknown category.
@@ -171,7 +176,7 @@ func (m *Model) bind(p *prediction, b *batch) error {
 		if b.width != w {
 			return mlw.Errorf(mlw.EINVALID, "the input tensor has %d columns, model %s expects %d (%s)", b.width, m.ref, w, m.columnList())
 		}
-	} else {
+	} else if p.posModel != m || !slices.Equal(p.posCols, b.cols) {
 		p.pos = grow(p.pos, len(b.cols))
 		for j, name := range b.cols {
 			k, ok := m.index[name]
@@ -180,6 +185,7 @@ func (m *Model) bind(p *prediction, b *batch) error {
 			}
 			p.pos[j] = k
 		}
+		p.posModel, p.posCols = m, append(p.posCols[:0], b.cols...)
 	}
 	p.stamp = grow(p.stamp, w)
 	clear(p.stamp)
