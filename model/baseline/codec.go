@@ -21,7 +21,6 @@ const (
 	kindCodeRule         = 5
 )
 
-var errTruncated = wire.ErrTruncated
 
 type (
 	encoder = wire.Encoder

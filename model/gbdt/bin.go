@@ -119,6 +119,57 @@ func findThresholds(vals []float64, maxBins int, keys []uint64) []float64 {
 	return t
 }
 
+// floatKey maps floats to integers in the same order (-0 and +0 to the same
+// key, as they compare equal).
+func floatKey(x float64) uint64 {
+	if x == 0 {
+		x = 0
+	}
+	u := math.Float64bits(x)
+	if u>>63 != 0 {
+		return ^u
+	}
+	return u | 1<<63
+}
+
+// lutSize is the number of entries of a binner's table: one per 16-bit key
+// prefix, and one past the last.
+const lutSize = 1<<16 + 1
+
+// binner maps the values of one numerical feature to bins as binOf does,
+// faster: a table indexed by the top 16 bits of a value's key gives the
+// thresholds that can be below it without a search, leaving a binary search
+// over the few thresholds that share its prefix.
+type binner struct {
+	th  []float64
+	lut []uint8 // lut[p]: the number of thresholds whose key prefix is < p
+}
+
+// newBinner returns the binner of thresholds th, using lut (lutSize bytes)
+// as its table.
+func newBinner(th []float64, lut []uint8) binner {
+	lut = lut[:lutSize]
+	i := 0
+	for p := range lut {
+		for i < len(th) && int(floatKey(th[i])>>48) < p {
+			i++
+		}
+		lut[p] = uint8(i)
+	}
+	return binner{th: th, lut: lut}
+}
+
+// bin returns the bin of x: the number of thresholds below x, or missingBin
+// for NaN.
+func (b *binner) bin(x float64) uint8 {
+	if x != x {
+		return missingBin
+	}
+	p := floatKey(x) >> 48
+	lo, hi := int(b.lut[p]), int(b.lut[p+1])
+	return uint8(lo) + binOf(b.th[lo:hi], x)
+}
+
 // binOf returns the bin of x for thresholds t: the number of thresholds
 // strictly below x, or missingBin for NaN.
 func binOf(t []float64, x float64) uint8 {

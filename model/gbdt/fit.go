@@ -138,7 +138,6 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	}
 
 	t := newTrainer(w, train.rowSet, cats, cfg, newRNG(cfg.Seed, streamBinning), binSubsample)
-	t.constHess = train.w == nil && (loss == LossSquaredError || loss == LossAbsoluteError)
 	b := &booster{
 		cfg: cfg, loss: loss, nOut: nOut, t: t, train: train, valid: valid, early: early,
 		rowRNG: newRNG(cfg.Seed, streamRows), colRNG: newRNG(cfg.Seed, streamCols),
@@ -308,6 +307,11 @@ func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng, subsample
 		idx:         make([]int32, n),
 		tmp:         make([]int32, n),
 		ogh:         make([]gpair, n),
+		pad:         make([]*hist, w.n),
+		chunkLeft:   make([]int, w.n),
+	}
+	for i := range t.pad {
+		t.pad[i] = (*hist)(newHists(1))
 	}
 	// The rows thresholds are computed from, transposed to columns.
 	sub := rowSet{X: rs.X, rows: rs.rows}
@@ -355,28 +359,50 @@ func newTrainer(w *workers, rs rowSet, cats []int, cfg Config, r *rng, subsample
 		t.thresholds[f] = findThresholds(vals, cfg.MaxBins, s.keys)
 		t.nb[f] = len(t.thresholds[f]) + 1
 	})
-	cols = nil
-	// Bin every training row.
-	w.run((n+block-1)/block, func(_, bi int) {
-		for i := bi * block; i < min(n, (bi+1)*block); i++ {
-			for f, x := range rs.row(i) {
-				var b uint8
-				switch {
-				case x != x:
-					b = missingBin
-				case t.categorical[f]:
-					b = uint8(x)
-				default:
-					b = binOf(t.thresholds[f], x)
+	if ns == n {
+		// The columns hold every training row: bin them column by column.
+		luts := make([][]uint8, w.n)
+		w.run(nf, func(wi, f int) {
+			col := t.bins[f*n : (f+1)*n]
+			if t.categorical[f] {
+				for i, x := range cols[f*n : (f+1)*n] {
+					col[i] = t.binOf(f, nil, x)
 				}
-				t.bins[f*n+i] = b
+				return
 			}
-		}
-	})
+			if luts[wi] == nil {
+				luts[wi] = make([]uint8, lutSize)
+			}
+			b := newBinner(t.thresholds[f], luts[wi])
+			for i, x := range cols[f*n : (f+1)*n] {
+				col[i] = b.bin(x)
+			}
+		})
+	} else {
+		cols = nil
+		w.run((n+block-1)/block, func(_, bi int) {
+			for i := bi * block; i < min(n, (bi+1)*block); i++ {
+				for f, x := range rs.row(i) {
+					t.bins[f*n+i] = t.binOf(f, t.thresholds[f], x)
+				}
+			}
+		})
+	}
 	w.run(nf, func(_, f int) {
 		t.hasMissing[f] = slices.Contains(t.bins[f*n:(f+1)*n], missingBin)
 	})
 	return t
+}
+
+// binOf returns the bin of value x of feature f, whose thresholds are th.
+func (t *trainer) binOf(f int, th []float64, x float64) uint8 {
+	switch {
+	case x != x:
+		return missingBin
+	case t.categorical[f]:
+		return uint8(x)
+	}
+	return binOf(th, x)
 }
 
 // booster runs the boosting iterations of one fit.
@@ -436,10 +462,7 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 	if cfg.Colsample < 1 {
 		nCols = max(1, int(math.Round(cfg.Colsample*float64(t.nf))))
 	}
-	allFeats := make([]int32, t.nf)
-	for i := range allFeats {
-		allFeats[i] = int32(i)
-	}
+	allFeats := make([]int32, t.nf) // scratch of drawFeatures
 	b.partial = make([]float64, (n+gradChunk-1)/gradChunk)
 	stopped := false
 	for it := 0; it < cfg.MaxIter; it++ {
@@ -450,7 +473,6 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 		if it > 0 {
 			f.trainLoss = append(f.trainLoss, l/b.train.sw)
 		}
-		// Rows of this iteration.
 		// Rows of this iteration, in increasing order; every tree of the
 		// iteration starts from them (growing a tree permutes t.idx).
 		t.identity = mRows == n
@@ -465,19 +487,7 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 			} else {
 				copy(t.idx, b.rows)
 			}
-			feats := allFeats
-			if nCols < t.nf {
-				shuffle(b.colRNG, allFeats)
-				feats = slices.Clone(allFeats[:nCols])
-				slices.Sort(feats)
-				slices.Sort(allFeats)
-			}
-			t.feats = t.feats[:0]
-			for _, ft := range feats {
-				if t.nb[ft] > 1 || t.hasMissing[ft] {
-					t.feats = append(t.feats, ft)
-				}
-			}
+			b.drawFeatures(allFeats, nCols)
 			nodes := t.grow(b.gh[k], mRows)
 			b.addTree(k, nodes)
 		}
@@ -507,7 +517,37 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 		}
 		f.nIter = best
 	}
-	keep := f.nIter * nOut
+	b.finish()
+	return f, nil
+}
+
+// drawFeatures sets t.feats to the features the next tree may split on:
+// nCols of them drawn at random (all when nCols is the number of features),
+// in increasing order, without those that cannot split.
+func (b *booster) drawFeatures(scratch []int32, nCols int) {
+	t := b.t
+	for i := range scratch {
+		scratch[i] = int32(i)
+	}
+	feats := scratch
+	if nCols < t.nf {
+		shuffle(b.colRNG, scratch)
+		feats = scratch[:nCols]
+		slices.Sort(feats)
+	}
+	t.feats = t.feats[:0]
+	for _, f := range feats {
+		if t.nb[f] > 1 || t.hasMissing[f] {
+			t.feats = append(t.feats, f)
+		}
+	}
+}
+
+// finish drops the trees after iteration f.nIter and computes what derives
+// from the kept trees: depths and feature importances.
+func (b *booster) finish() {
+	f, t := b.f, b.t
+	keep := f.nIter * b.nOut
 	end := len(f.nodes)
 	if keep < len(f.roots) {
 		end = int(f.roots[keep])
@@ -535,7 +575,6 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 			f.importances[i] /= total
 		}
 	}
-	return f, nil
 }
 
 // shouldStop is scikit-learn's _should_stop: scores (higher is better) have

@@ -19,6 +19,11 @@
 //
 // Prediction walks a compact array of nodes with the raw float thresholds; it
 // allocates nothing when dst is large enough and is safe for concurrent use.
+//
+// On amd64 processors with AVX2 the histograms are built by assembly kernels
+// (hist_amd64.s) that add the same numbers in the same order as their Go
+// references, so a model does not depend on the machine that fitted it. The
+// build tag noasm selects the Go kernels everywhere.
 package gbdt
 
 import (

@@ -240,6 +240,10 @@ func TestDeterminism(t *testing.T) {
 	require.Equal(t, a, fit(1, 1))
 	require.Equal(t, a, fit(1, 4), "the number of workers changes the model")
 	require.NotEqual(t, a, fit(2, 1))
+	// Enough rows for the parallel partition and gathering.
+	p = synthClassification(t, 40000, 5, 9)
+	a = fit(3, 1)
+	require.Equal(t, a, fit(3, 3), "the number of workers changes the model")
 }
 
 // cancelAfter is a context whose Err turns to Canceled after n calls.
@@ -646,6 +650,33 @@ func TestPredictDoesNotDependOnBatch(t *testing.T) {
 		for i := range p.X.Rows {
 			one := m.PredictTo(nil, model.Matrix{Rows: 1, Cols: p.X.Cols, Data: p.X.Row(i)})
 			require.Equal(t, all[i*out:(i+1)*out], one, "row %d", i)
+		}
+	}
+}
+
+func TestBinnerMatchesBinOf(t *testing.T) {
+	t.Parallel()
+	r := newRNG(4, 4)
+	vals := make([]float64, 3000)
+	for i := range vals {
+		switch i % 5 {
+		case 0:
+			vals[i] = float64(r.intn(7)) - 3
+		case 1:
+			vals[i] = (r.float64() - 0.5) * 1e-3
+		case 2:
+			vals[i] = math.Copysign(0, -1)
+		default:
+			vals[i] = (r.float64() - 0.5) * 100
+		}
+	}
+	for _, maxBins := range []int{2, 10, 255} {
+		th := findThresholds(slices.Clone(vals), maxBins, nil)
+		b := newBinner(th, make([]uint8, lutSize))
+		probe := append(slices.Clone(vals), th...)
+		probe = append(probe, math.Inf(1), math.Inf(-1), math.NaN(), 0, 1e300, -1e300, math.MaxFloat64)
+		for _, x := range probe {
+			require.Equal(t, binOf(th, x), b.bin(x), "x=%g maxBins=%d", x, maxBins)
 		}
 	}
 }

@@ -18,19 +18,10 @@ const (
 	// parallelMinWork is the number of histogram updates (rows × features)
 	// below which a node's histograms are built without the worker pool.
 	parallelMinWork = 1 << 15
+	// parallelMinRows is the number of rows below which a node's rows are
+	// partitioned and its gradients gathered without the worker pool.
+	parallelMinRows = 1 << 14
 )
-
-// gpair is the gradient and hessian of one row.
-type gpair struct{ g, h float32 }
-
-// histBin accumulates the gradients, hessians and row count of one bin.
-type histBin struct {
-	g, h float64
-	n    uint32
-}
-
-// hist is one feature's histogram; bin 255 holds missing values.
-type hist = [256]histBin
 
 // split describes the best split found for a node.
 type split struct {
@@ -64,7 +55,6 @@ type trainer struct {
 	hasMissing  []bool
 	categorical []bool
 	thresholds  [][]float64
-	constHess   bool // every hessian is 1: histograms count rows instead
 
 	lambda              float64
 	minLeaf             int
@@ -81,7 +71,9 @@ type trainer struct {
 	free       [][]histBin
 	cand       [2][]split
 	leftTable  [256]bool
-	nLeaves    int // nodes made leaves for good
+	nLeaves    int     // nodes made leaves for good
+	chunkLeft  []int   // per worker: rows going left in a parallel partition
+	pad        []*hist // per worker: the histogram that pads a group of features
 }
 
 // getHist returns a histogram buffer from the pool.
@@ -91,7 +83,7 @@ func (t *trainer) getHist() []histBin {
 		t.free = t.free[:k-1]
 		return h
 	}
-	return make([]histBin, t.nf*256)
+	return newHists(t.nf)
 }
 
 func (t *trainer) putHist(h []histBin) {
@@ -141,13 +133,22 @@ func (t *trainer) grow(gh []gpair, m int) []gnode {
 	return t.nodes
 }
 
-// gather copies the gradients of rows, in order, into t.ogh.
+// gather copies the gradients of rows, in order, into t.ogh, in parallel
+// for many rows.
 func (t *trainer) gather(rows []int32) {
-	ogh := t.ogh[:len(rows)]
-	gh := t.gh
-	for j, r := range rows {
-		ogh[j] = gh[r]
+	m := len(rows)
+	chunks := 1
+	if m >= parallelMinRows {
+		chunks = t.w.n
 	}
+	ogh, gh := t.ogh[:m], t.gh
+	t.w.run(chunks, func(_, c int) {
+		lo, hi := c*m/chunks, (c+1)*m/chunks
+		dst := ogh[lo:hi]
+		for j, r := range rows[lo:hi] {
+			dst[j] = gh[r]
+		}
+	})
 }
 
 // buildAndFind builds the histograms of node a (from its rows; t.ogh holds
@@ -166,98 +167,61 @@ func (t *trainer) buildAndFind(a, b int32, ha, hb []histBin, findA, findB bool) 
 		}
 		t.cand[c] = t.cand[c][:t.nf]
 	}
-	groups := (len(t.feats) + 3) / 4
-	task := func(gi int) {
-		feats := t.feats[gi*4 : min(len(t.feats), gi*4+4)]
-		var hs [4]*hist
-		var cols [4][]uint8
-		for k, f := range feats {
-			hs[k] = featHist(ha, f)
-			clear(hs[k][:])
-			cols[k] = t.bins[int(f)*t.n : int(f)*t.n+t.n]
+	// finish finds the best splits of feature f once a's histogram h is
+	// built, making b's by subtraction from the parent's.
+	finish := func(f int32, h *hist) {
+		if findA {
+			t.cand[0][f] = t.bestSplit(f, h, na)
 		}
-		switch {
-		case len(feats) == 4 && ident && t.constHess:
-			histIdentityConst4(&hs, &cols, t.gh[:m])
-		case len(feats) == 4 && ident:
-			histIdentity4(&hs, &cols, t.gh[:m])
-		case len(feats) == 4 && t.constHess:
-			histRowsConst4(&hs, &cols, rows, t.ogh[:m])
-		case len(feats) == 4:
-			histRows4(&hs, &cols, rows, t.ogh[:m])
-		case len(feats) >= 2:
-			var hs2 [2]*hist
-			var cols2 [2][]uint8
-			for q := 0; q+1 < len(feats); q += 2 {
-				hs2[0], hs2[1] = hs[q], hs[q+1]
-				cols2[0], cols2[1] = cols[q], cols[q+1]
-				switch {
-				case ident && t.constHess:
-					histIdentityConst2(&hs2, &cols2, t.gh[:m])
-				case ident:
-					histIdentity2(&hs2, &cols2, t.gh[:m])
-				case t.constHess:
-					histRowsConst2(&hs2, &cols2, rows, t.ogh[:m])
-				default:
-					histRows2(&hs2, &cols2, rows, t.ogh[:m])
-				}
-			}
-			if len(feats) == 3 {
-				t.hist1(hs[2], cols[2], rows, ident)
-			}
-		default:
-			t.hist1(hs[0], cols[0], rows, ident)
-		}
-		for k, f := range feats {
-			h := hs[k]
-			if t.constHess {
-				for i := range h {
-					h[i].h = float64(h[i].n)
-				}
-			}
-			if findA {
-				t.cand[0][f] = t.bestSplit(f, h, na)
-			}
-			if b >= 0 {
-				hp := featHist(hb, f)
-				for i := range hp {
-					hp[i].g -= h[i].g
-					hp[i].h -= h[i].h
-					hp[i].n -= h[i].n
-				}
-				if findB {
-					t.cand[1][f] = t.bestSplit(f, hp, &t.nodes[b])
-				}
+		if b >= 0 {
+			hp := featHist(hb, f)
+			subHist(hp, h)
+			if findB {
+				t.cand[1][f] = t.bestSplit(f, hp, &t.nodes[b])
 			}
 		}
 	}
-	if m*len(t.feats) < parallelMinWork {
-		for gi := range groups {
-			task(gi)
+	// The columns of four features at a time stream through, their
+	// histograms staying in the L1 cache.
+	groups := (len(t.feats) + 3) / 4
+	task := func(wi, gi int) {
+		feats := t.feats[gi*4 : min(len(t.feats), gi*4+4)]
+		// A group of fewer than four features is padded with the worker's
+		// scratch histogram, fed from the first column.
+		var hs [4]*hist
+		var cols [4][]uint8
+		for k := range hs {
+			if k < len(feats) {
+				f := feats[k]
+				hs[k] = featHist(ha, f)
+				cols[k] = t.bins[int(f)*t.n : int(f)*t.n+t.n]
+			} else {
+				hs[k] = t.pad[wi]
+				cols[k] = cols[0]
+			}
+			clear(hs[k][:])
 		}
+		if ident {
+			histIdentity4(&hs, &cols, t.gh[:m])
+		} else {
+			histRows4(&hs, &cols, rows, t.ogh[:m])
+		}
+		for k, f := range feats {
+			finish(f, hs[k])
+		}
+	}
+	if m*len(t.feats) >= parallelMinWork {
+		t.w.run(groups, task)
 	} else {
-		t.w.run(groups, func(_, gi int) { task(gi) })
+		for gi := range groups {
+			task(0, gi)
+		}
 	}
 	if findA {
 		t.nodes[a].split = t.reduce(0)
 	}
 	if findB {
 		t.nodes[b].split = t.reduce(1)
-	}
-}
-
-// hist1 builds one feature's histogram h from column col.
-func (t *trainer) hist1(h *hist, col []uint8, rows []int32, ident bool) {
-	m := len(rows)
-	switch {
-	case ident && t.constHess:
-		histIdentityConst(h, col, t.gh[:m])
-	case ident:
-		histIdentity(h, col, t.gh[:m])
-	case t.constHess:
-		histRowsConst(h, col, rows, t.ogh[:m])
-	default:
-		histRows(h, col, rows, t.ogh[:m])
 	}
 }
 
@@ -371,7 +335,55 @@ func (t *trainer) partition(start, end int, s *split) int {
 	}
 	col := t.bins[int(s.feature)*t.n : int(s.feature)*t.n+t.n]
 	rows := t.idx[start:end]
-	tmp := t.tmp[:len(rows)]
+	tmp := t.tmp[start:end]
+	m := len(rows)
+	chunks := 1
+	if m >= parallelMinRows {
+		chunks = t.w.n
+	}
+	if chunks == 1 {
+		if nl := partitionStable(rows, tmp, col, tab); nl != s.nL {
+			panic("gbdt: partition does not match the histogram counts")
+		}
+		return start + s.nL
+	}
+	// Every chunk partitions its rows in place; then the chunks' left and
+	// right parts are copied to their places through tmp. The order is the
+	// same as a single stable partition's.
+	nl := t.chunkLeft[:chunks]
+	t.w.run(chunks, func(_, c int) {
+		lo, hi := c*m/chunks, (c+1)*m/chunks
+		nl[c] = partitionStable(rows[lo:hi], tmp[lo:hi], col, tab)
+	})
+	total := 0
+	for _, v := range nl {
+		total += v
+	}
+	if total != s.nL {
+		panic("gbdt: partition does not match the histogram counts")
+	}
+	t.w.run(chunks, func(_, c int) {
+		lo, hi := c*m/chunks, (c+1)*m/chunks
+		left, right := 0, total
+		for k := range c {
+			left += nl[k]
+			right += (k+1)*m/chunks - k*m/chunks - nl[k]
+		}
+		copy(tmp[left:], rows[lo:lo+nl[c]])
+		copy(tmp[right:], rows[lo+nl[c]:hi])
+	})
+	t.w.run(chunks, func(_, c int) {
+		lo, hi := c*m/chunks, (c+1)*m/chunks
+		copy(rows[lo:hi], tmp[lo:hi])
+	})
+	return start + total
+}
+
+// partitionStable reorders rows so that those whose bin in col is marked in
+// tab come first, in their order, and returns how many they are. tmp is
+// scratch of len(rows).
+func partitionStable(rows, tmp []int32, col []uint8, tab *[256]bool) int {
+	tmp = tmp[:len(rows)]
 	// Branch-free: every row is written to both sides and the side it
 	// belongs to advances.
 	l, k := 0, 0
@@ -383,10 +395,7 @@ func (t *trainer) partition(start, end int, s *split) int {
 		k += 1 - int(left)
 	}
 	copy(rows[l:], tmp[:k])
-	if l != s.nL {
-		panic("gbdt: partition does not match the histogram counts")
-	}
-	return start + l
+	return l
 }
 
 // bestSplit returns the best split of node nd on feature f from its
@@ -395,82 +404,95 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 	if t.categorical[f] {
 		return t.bestCategorical(f, h, nd)
 	}
+	// The scans carry their sums, counts included, as float64: the loop is
+	// bound by the latency of these additions, and a conversion of the count
+	// to int would lengthen it.
 	best := split{gain: -1, feature: f}
-	n := nd.end - nd.start
+	n := float64(nd.end - nd.start)
+	minLeaf := float64(t.minLeaf)
 	G, H := nd.sumG, nd.sumH
 	lam := t.lambda + valueEps
 	parent := G * G / (H + lam)
-	minLeaf := t.minLeaf
 	nb := t.nb[f]
 	end := nb - 1
 	if t.hasMissing[f] {
 		end++
 	}
-	var gL, hL float64
-	nL := 0
+	// The scan keeps the best gain and bin only; the split is rebuilt
+	// after it.
+	bestGain, bestBin := 0.0, -1 // a split must have a positive gain
+	var gL, hL, nL float64
 	for b := range end {
 		e := &h[b]
-		if e.n == 0 {
-			continue // same split as the previous bin
-		}
-		nL += int(e.n)
 		gL += e.g
 		hL += e.h
-		nR := n - nL
+		nL += e.n
+		if nL < minLeaf || hL < minHessianToSplit {
+			continue
+		}
 		hR := H - hL
-		if nL < minLeaf {
-			continue
+		if n-nL < minLeaf || hR < minHessianToSplit {
+			break // the right child only shrinks
 		}
-		if nR < minLeaf {
-			break
-		}
-		if hL < minHessianToSplit {
-			continue
-		}
-		if hR < minHessianToSplit {
-			break
-		}
-		gR := G - gL
-		gain := gL*gL/(hL+lam) + gR*gR/(hR+lam) - parent
-		if gain > best.gain && gain > 0 {
-			best = split{gain: gain, feature: f, bin: uint8(b), gL: gL, hL: hL, nL: nL}
+		gain := splitGain(gL, hL+lam, G-gL, hR+lam) - parent
+		if gain > bestGain {
+			bestGain, bestBin = gain, b
 		}
 	}
-	if !t.hasMissing[f] {
+	if bestBin >= 0 {
+		// Sum again to the best bin, in the same order.
+		var gL, hL, nL float64
+		for _, e := range h[:bestBin+1] {
+			gL += e.g
+			hL += e.h
+			nL += e.n
+		}
+		best = split{gain: bestGain, feature: f, bin: uint8(bestBin), gL: gL, hL: hL, nL: int(nL)}
+	}
+	if !t.hasMissing[f] || h[missingBin].n == 0 {
+		// No missing value in the node: scanning right to left would only
+		// find the same splits again.
 		return best
 	}
 	// Scan right to left: missing values go left.
-	var gR, hR float64
-	nR := 0
+	rtlBin := -1
+	var gR, hR, nR float64
 	for b := nb - 2; b >= 0; b-- {
 		e := &h[b+1]
-		if e.n == 0 {
-			continue // same split as the previous bin
-		}
-		nR += int(e.n)
 		gR += e.g
 		hR += e.h
-		nL := n - nR
+		nR += e.n
+		if nR < minLeaf || hR < minHessianToSplit {
+			continue
+		}
 		hL := H - hR
-		if nR < minLeaf {
-			continue
+		if n-nR < minLeaf || hL < minHessianToSplit {
+			break // the left child only shrinks
 		}
-		if nL < minLeaf {
-			break
-		}
-		if hR < minHessianToSplit {
-			continue
-		}
-		if hL < minHessianToSplit {
-			break
-		}
-		gL := G - gR
-		gain := gL*gL/(hL+lam) + gR*gR/(hR+lam) - parent
-		if gain > best.gain && gain > 0 {
-			best = split{gain: gain, feature: f, bin: uint8(b), missingLeft: true, gL: gL, hL: hL, nL: nL}
+		gain := splitGain(G-gR, hL+lam, gR, hR+lam) - parent
+		if gain > bestGain {
+			bestGain, rtlBin = gain, b
 		}
 	}
+	if rtlBin >= 0 {
+		var gR, hR, nR float64
+		for b := nb - 1; b > rtlBin; b-- {
+			e := &h[b]
+			gR += e.g
+			hR += e.h
+			nR += e.n
+		}
+		best = split{gain: bestGain, feature: f, bin: uint8(rtlBin), missingLeft: true, gL: G - gR, hL: H - hR, nL: int(n - nR)}
+	}
 	return best
+}
+
+// splitGain returns gL²/a + gR²/c, the loss reduction of a split before the
+// parent's loss is subtracted (a and c are the children's hessian sums plus
+// the L2 penalty), with one division rather than two: the scans evaluate it
+// for every bin of every feature of every node.
+func splitGain(gL, a, gR, c float64) float64 {
+	return (gL*gL*c + gR*gR*a) / (a * c)
 }
 
 type catInfo struct {
@@ -542,7 +564,7 @@ func (t *trainer) bestCategorical(f int32, h *hist, nd *gnode) split {
 				break
 			}
 			gR := G - gL
-			gain := gL*gL/(hL+lam) + gR*gR/(hR+lam) - parent
+			gain := splitGain(gL, hL+lam, gR, hR+lam) - parent
 			if gain > best.gain && gain > 0 {
 				best = split{gain: gain, feature: f, categorical: true, gL: gL, hL: hL, nL: nL}
 				bestAt, bestDir = at, dir
@@ -586,218 +608,4 @@ func (h *nodeHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
-}
-
-// The histogram kernels add rows to per-feature histograms. The identity
-// kernels take every row in order (the root of a tree grown on all rows) and
-// read gh directly; the others take the rows listed in rows, whose gradients
-// and hessians ogh holds in the same order. The 4-wide kernels fill the
-// histograms of four features in one pass over the rows, which reads the row
-// indices and gradients once for four features; the 2-wide ones do two. The Const kernels, for
-// constant hessians, do not read them: the caller sets h from the counts.
-
-func histIdentity(h *hist, col []uint8, gh []gpair) {
-	gh = gh[:len(col)]
-	for i, b := range col {
-		e := &h[b]
-		e.g += float64(gh[i].g)
-		e.h += float64(gh[i].h)
-		e.n++
-	}
-}
-
-func histIdentityConst(h *hist, col []uint8, gh []gpair) {
-	gh = gh[:len(col)]
-	for i, b := range col {
-		e := &h[b]
-		e.g += float64(gh[i].g)
-		e.n++
-	}
-}
-
-func histRows(h *hist, col []uint8, rows []int32, ogh []gpair) {
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		e := &h[col[r]]
-		e.g += float64(ogh[j].g)
-		e.h += float64(ogh[j].h)
-		e.n++
-	}
-}
-
-func histRowsConst(h *hist, col []uint8, rows []int32, ogh []gpair) {
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		e := &h[col[r]]
-		e.g += float64(ogh[j].g)
-		e.n++
-	}
-}
-
-func histIdentity4(h *[4]*hist, c *[4][]uint8, gh []gpair) {
-	h0, h1, h2, h3 := h[0], h[1], h[2], h[3]
-	c0 := c[0]
-	c1, c2, c3 := c[1][:len(c0)], c[2][:len(c0)], c[3][:len(c0)]
-	gh = gh[:len(c0)]
-	for i, b0 := range c0 {
-		g, hh := float64(gh[i].g), float64(gh[i].h)
-		e := &h0[b0]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h1[c1[i]]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h2[c2[i]]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h3[c3[i]]
-		e.g += g
-		e.h += hh
-		e.n++
-	}
-}
-
-func histIdentityConst4(h *[4]*hist, c *[4][]uint8, gh []gpair) {
-	h0, h1, h2, h3 := h[0], h[1], h[2], h[3]
-	c0 := c[0]
-	c1, c2, c3 := c[1][:len(c0)], c[2][:len(c0)], c[3][:len(c0)]
-	gh = gh[:len(c0)]
-	for i, b0 := range c0 {
-		g := float64(gh[i].g)
-		e := &h0[b0]
-		e.g += g
-		e.n++
-		e = &h1[c1[i]]
-		e.g += g
-		e.n++
-		e = &h2[c2[i]]
-		e.g += g
-		e.n++
-		e = &h3[c3[i]]
-		e.g += g
-		e.n++
-	}
-}
-
-func histRows4(h *[4]*hist, c *[4][]uint8, rows []int32, ogh []gpair) {
-	h0, h1, h2, h3 := h[0], h[1], h[2], h[3]
-	c0 := c[0]
-	c1, c2, c3 := c[1][:len(c0)], c[2][:len(c0)], c[3][:len(c0)]
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		b0 := c0[r]
-		g, hh := float64(ogh[j].g), float64(ogh[j].h)
-		e := &h0[b0]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h1[c1[r]]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h2[c2[r]]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h3[c3[r]]
-		e.g += g
-		e.h += hh
-		e.n++
-	}
-}
-
-func histRowsConst4(h *[4]*hist, c *[4][]uint8, rows []int32, ogh []gpair) {
-	h0, h1, h2, h3 := h[0], h[1], h[2], h[3]
-	c0 := c[0]
-	c1, c2, c3 := c[1][:len(c0)], c[2][:len(c0)], c[3][:len(c0)]
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		b0 := c0[r]
-		g := float64(ogh[j].g)
-		e := &h0[b0]
-		e.g += g
-		e.n++
-		e = &h1[c1[r]]
-		e.g += g
-		e.n++
-		e = &h2[c2[r]]
-		e.g += g
-		e.n++
-		e = &h3[c3[r]]
-		e.g += g
-		e.n++
-	}
-}
-
-func histIdentity2(h *[2]*hist, c *[2][]uint8, gh []gpair) {
-	h0, h1 := h[0], h[1]
-	c0 := c[0]
-	c1 := c[1][:len(c0)]
-	gh = gh[:len(c0)]
-	for i, b0 := range c0 {
-		g, hh := float64(gh[i].g), float64(gh[i].h)
-		e := &h0[b0]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h1[c1[i]]
-		e.g += g
-		e.h += hh
-		e.n++
-	}
-}
-
-func histIdentityConst2(h *[2]*hist, c *[2][]uint8, gh []gpair) {
-	h0, h1 := h[0], h[1]
-	c0 := c[0]
-	c1 := c[1][:len(c0)]
-	gh = gh[:len(c0)]
-	for i, b0 := range c0 {
-		g := float64(gh[i].g)
-		e := &h0[b0]
-		e.g += g
-		e.n++
-		e = &h1[c1[i]]
-		e.g += g
-		e.n++
-	}
-}
-
-func histRows2(h *[2]*hist, c *[2][]uint8, rows []int32, ogh []gpair) {
-	h0, h1 := h[0], h[1]
-	c0 := c[0]
-	c1 := c[1][:len(c0)]
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		b0 := c0[r]
-		g, hh := float64(ogh[j].g), float64(ogh[j].h)
-		e := &h0[b0]
-		e.g += g
-		e.h += hh
-		e.n++
-		e = &h1[c1[r]]
-		e.g += g
-		e.h += hh
-		e.n++
-	}
-}
-
-func histRowsConst2(h *[2]*hist, c *[2][]uint8, rows []int32, ogh []gpair) {
-	h0, h1 := h[0], h[1]
-	c0 := c[0]
-	c1 := c[1][:len(c0)]
-	ogh = ogh[:len(rows)]
-	for j, r := range rows {
-		b0 := c0[r]
-		g := float64(ogh[j].g)
-		e := &h0[b0]
-		e.g += g
-		e.n++
-		e = &h1[c1[r]]
-		e.g += g
-		e.n++
-	}
 }

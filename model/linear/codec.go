@@ -24,7 +24,6 @@ const (
 	kindCodeElasticNet = 4
 )
 
-var errTruncated = wire.ErrTruncated
 
 type (
 	encoder = wire.Encoder

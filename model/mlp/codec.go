@@ -17,7 +17,6 @@ const (
 	kindCodeMLP = 1
 )
 
-var errTruncated = wire.ErrTruncated
 
 type (
 	encoder = wire.Encoder
