@@ -21,7 +21,6 @@ const (
 	kindCodeRule         = 5
 )
 
-
 type (
 	encoder = wire.Encoder
 	decoder = wire.Decoder

@@ -24,7 +24,6 @@ const (
 	kindCodeElasticNet = 4
 )
 
-
 type (
 	encoder = wire.Encoder
 	decoder = wire.Decoder

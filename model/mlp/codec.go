@@ -17,7 +17,6 @@ const (
 	kindCodeMLP = 1
 )
 
-
 type (
 	encoder = wire.Encoder
 	decoder = wire.Decoder
