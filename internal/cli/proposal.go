@@ -32,14 +32,9 @@ self-contained file that reads well in a browser, offline.`,
 		Example: "  mlw proposal\n  mlw proposal -o proposal.html",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if format == "" {
-				format = "md"
-				if ext := strings.ToLower(filepath.Ext(out)); ext == ".html" || ext == ".htm" {
-					format = "html"
-				}
-			}
-			if format != "md" && format != "html" {
-				return usagef("mlw proposal --format md|html", "--format %q: want md or html", format)
+			format, err := documentFormat(format, out, "mlw proposal --format md|html")
+			if err != nil {
+				return err
 			}
 			e, err := app.open(c.Context())
 			if err != nil {
@@ -50,25 +45,43 @@ self-contained file that reads well in a browser, offline.`,
 			if err != nil {
 				return err
 			}
-			var b []byte
-			if format == "html" {
-				b, err = p.HTML()
-			} else {
-				b, err = p.Markdown()
-			}
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				_, err = app.Out.Write(b)
-				return err
-			}
-			return writeFile(app.abs(out), b)
+			return app.writeProposal(p, format, out)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "", "md or html (default: from the -o extension, else md)")
 	c.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
 	return c
+}
+
+// documentFormat is md or html: the --format flag, else the -o extension.
+func documentFormat(format, out, usage string) (string, error) {
+	if format == "" {
+		format = "md"
+		if ext := strings.ToLower(filepath.Ext(out)); ext == ".html" || ext == ".htm" {
+			format = "html"
+		}
+	}
+	if format != "md" && format != "html" {
+		return "", usagef(usage, "--format %q: want md or html", format)
+	}
+	return format, nil
+}
+
+// writeProposal renders p as Markdown or HTML to out, or to standard output.
+func (app *App) writeProposal(p *report.Proposal, format, out string) error {
+	render := p.Markdown
+	if format == "html" {
+		render = p.HTML
+	}
+	b, err := render()
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		_, err = app.Out.Write(b)
+		return err
+	}
+	return writeFile(app.abs(out), b)
 }
 
 // buildProposal gathers the canvas and the evidence recorded in the store.

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,14 +23,9 @@ Markdown goes to standard output unless -o is given; -o FILE.html writes one
 self-contained HTML file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format == "" {
-				format = "md"
-				if ext := strings.ToLower(filepath.Ext(out)); ext == ".html" || ext == ".htm" {
-					format = "html"
-				}
-			}
-			if format != "md" && format != "html" {
-				return usagef("mlw report NAME@N --format md|html", "--format %q: want md or html", format)
+			format, err := documentFormat(format, out, "mlw report NAME@N --format md|html")
+			if err != nil {
+				return err
 			}
 			e, err := app.open(c.Context())
 			if err != nil {
@@ -69,20 +62,7 @@ self-contained HTML file.`,
 			for _, it := range res.Items {
 				p.Gates = append(p.Gates, report.GateEvidence{Item: it.Title, Status: it.Status, Detail: it.Evidence})
 			}
-			var b []byte
-			if format == "html" {
-				b, err = p.HTML()
-			} else {
-				b, err = p.Markdown()
-			}
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				_, err = app.Out.Write(b)
-				return err
-			}
-			return writeFile(app.abs(out), b)
+			return app.writeProposal(p, format, out)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "", "md or html (default: from the -o extension, else md)")
