@@ -85,7 +85,10 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := checkProblem(p); err != nil {
+	// Validate checks the validation data too, weights and regression
+	// targets included; the validation data may leave Task and Features
+	// unset.
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	loss := cfg.Loss
@@ -107,9 +110,10 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	if err != nil {
 		return err
 	}
-	jobs := cfg.NJobs
-	if jobs == 0 {
-		jobs = runtime.GOMAXPROCS(0)
+	// More goroutines than processors would only wait for each other.
+	jobs := runtime.GOMAXPROCS(0)
+	if cfg.NJobs > 0 {
+		jobs = min(cfg.NJobs, jobs)
 	}
 	w := newWorkers(jobs)
 	defer w.close()
@@ -151,42 +155,6 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 		f.classes = p.Classes
 	}
 	m.fit = *f
-	return nil
-}
-
-// checkProblem validates p and its validation data beyond Problem.Validate.
-func checkProblem(p *model.Problem) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := checkValues(p, "training"); err != nil {
-		return err
-	}
-	if v := p.Valid; v != nil {
-		if err := v.Validate(); err != nil {
-			return fmt.Errorf("validation data: %w", err)
-		}
-		if v.Task != p.Task || v.Classes != p.Classes {
-			return fmt.Errorf("validation data is a %s task with %d classes, training data a %s task with %d", v.Task, v.Classes, p.Task, p.Classes)
-		}
-		if err := checkValues(v, "validation"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func checkValues(p *model.Problem, what string) error {
-	for i, y := range p.Y {
-		if math.IsNaN(y) || math.IsInf(y, 0) {
-			return fmt.Errorf("%s row %d: target %g is not finite", what, i, y)
-		}
-	}
-	for i, w := range p.Weights {
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return fmt.Errorf("%s row %d: weight %g is not a finite number >= 0", what, i, w)
-		}
-	}
 	return nil
 }
 

@@ -151,8 +151,10 @@ type Config struct {
 	// the validation split and the row and column subsamples. The same data,
 	// Config and Seed give the same model and the same MarshalBinary bytes.
 	Seed uint64
-	// NJobs (n_jobs) is the number of goroutines a fit uses; 0 means
-	// GOMAXPROCS. It does not change the fitted model.
+	// NJobs (n_jobs) is the number of goroutines a fit uses, at most
+	// GOMAXPROCS; 0 means GOMAXPROCS. It does not change the fitted model.
+	// Between the short parallel steps of a fit they poll for work for up
+	// to a millisecond rather than sleep.
 	NJobs int
 }
 

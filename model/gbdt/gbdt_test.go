@@ -211,6 +211,7 @@ func TestEarlyStoppingAutoAndValid(t *testing.T) {
 	tb := setup(t)
 	p := synthClassification(t, 1000, 5, 3)
 	p.Valid = synthClassification(t, 300, 5, 4)
+	p.Valid.Task, p.Valid.Classes, p.Valid.Features = 0, 0, nil // the training data's
 	var m Model
 	m.MaxIter = 20
 	require.NoError(t, m.Fit(tb.ctx, p))

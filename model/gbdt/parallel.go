@@ -1,18 +1,32 @@
 package gbdt
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // workers is a bounded pool of goroutines that live for one fit. run hands a
 // loop over task indices to the pool; the caller takes part, so a pool of n
 // workers starts n-1 goroutines.
+//
+// A fit hands the pool thousands of short jobs, a few per split. Waiting on
+// a channel alone would lose much of them: a goroutine woken through a
+// channel runs on the processor of the goroutine that woke it, and only once
+// that one blocks. So the helpers poll for the next job, and the caller for
+// the end of its job, for up to spinTime before they block.
 type workers struct {
 	n    int
 	jobs chan *job
 	done sync.WaitGroup
 }
+
+// spinTime is how long an idle helper polls for the next job, and the caller
+// of run for the helpers' last tasks, before blocking: longer than the pauses
+// between the jobs of a tree, short enough not to hold a processor long
+// after a fit.
+const spinTime = time.Millisecond
 
 // job is one call of run. Tasks are taken in index order through next; the
 // caller waits for the tasks to be done, not for the helpers: a helper that
@@ -39,12 +53,6 @@ func (j *job) work(w int) {
 	}
 }
 
-// spinPolls is how many times an idle helper polls for the next job before
-// it blocks, some tens of microseconds: while a tree grows, jobs follow each
-// other closely, and waking a blocked goroutine takes longer than many of
-// them last.
-const spinPolls = 2000
-
 func newWorkers(n int) *workers {
 	w := &workers{n: max(n, 1), jobs: make(chan *job, max(n, 1))}
 	for id := 1; id < w.n; id++ {
@@ -66,11 +74,18 @@ func newWorkers(n int) *workers {
 // next returns the next job for a helper, polling before it blocks; false
 // when the pool is closed.
 func (w *workers) next() (*job, bool) {
-	for range spinPolls {
+	deadline := time.Now().Add(spinTime)
+	for i := 1; ; i++ {
 		select {
 		case j, ok := <-w.jobs:
 			return j, ok
 		default:
+		}
+		if i%64 == 0 {
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched() // let a goroutine woken on this processor run
 		}
 	}
 	j, ok := <-w.jobs
@@ -96,7 +111,16 @@ func (w *workers) run(n int, fn func(w, i int)) {
 		}
 	}
 	j.work(0)
-	<-j.allDone
+	deadline := time.Now().Add(spinTime)
+	for i := 1; j.finished.Load() < j.n; i++ {
+		if i%64 == 0 {
+			if time.Now().After(deadline) {
+				<-j.allDone
+				return
+			}
+			runtime.Gosched() // a helper may share this processor
+		}
+	}
 }
 
 // close stops the pool's goroutines and waits for them to exit.

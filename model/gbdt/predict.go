@@ -16,8 +16,8 @@ import (
 // A leaf holds its output (learning rate applied) in out and is its own left
 // child, with threshold +Inf on feature 0 and missingLeft set: every row
 // "goes left" and stays. A walk can therefore take a fixed number of steps,
-// the tree's depth, which lets predictBlock walk several trees or rows in
-// lockstep without a branch per node.
+// the tree's depth, which lets predictRows and predictRow walk several rows
+// or trees in lockstep without a branch per node.
 type node struct {
 	thr         float64
 	out         float64
@@ -73,17 +73,21 @@ func treeValue(nodes []node, bits []bitset, i int32, row []float64) float64 {
 	}
 }
 
-// lanes is the number of walks predictBlock runs in lockstep: independent
-// chains of loads that the processor overlaps.
-const lanes = 8
+// lanes is the number of walks run in lockstep: independent chains of loads
+// that the processor overlaps (walk_amd64.s has one step per lane).
+const lanes = 16
 
-// walk8 walks the trees at at[l] for the rows at data[offs[l]:], l < lanes,
+// walk walks the trees at at[l] for the rows at data[offs[l]:], l < lanes,
 // for steps steps (at least the depth of every tree), leaving the leaves
 // reached in at. A step takes the child left+gt-nl, where gt is 1 when x is
 // not <= thr (NaN included) or not in the categorical split's set, and nl is
 // 1 when x is NaN and NaN goes left: no branch but on the kind of split,
-// which is predictable.
-func walk8(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
+// which is predictable. Models without categorical splits take walkNum.
+func walk(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
+	if len(bits) == 0 {
+		walkNum(nodes, at, data, offs, steps)
+		return
+	}
 	for range steps {
 		for l := range at {
 			nd := &nodes[at[l]]
@@ -93,6 +97,30 @@ func walk8(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *
 				gt = b2i(!bits[nd.cat].hasFloat(x))
 			}
 			at[l] = nd.left + gt - b2i(x != x)&b2i(nd.missingLeft)
+		}
+	}
+}
+
+// walkNum is walk for trees with numerical splits only, in assembly on
+// amd64 (walk_amd64.s). The callers guarantee that every feature a node
+// reads is inside data at every offset.
+func walkNum(nodes []node, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
+	if useAsmWalk && steps > 0 {
+		if !walkNumAsm(&nodes[0], len(nodes), at, &data[0], offs, steps) {
+			panic("gbdt: node index out of range")
+		}
+		return
+	}
+	walkNumGo(nodes, at, data, offs, steps)
+}
+
+// walkNumGo is walkNum in Go, the reference of the assembly walk.
+func walkNumGo(nodes []node, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
+	for range steps {
+		for l := range at {
+			nd := &nodes[at[l]]
+			x := data[offs[l]+int(nd.feature)]
+			at[l] = nd.left + b2i(!(x <= nd.thr)) - b2i(x != x)&b2i(nd.missingLeft)
 		}
 	}
 }
@@ -146,7 +174,7 @@ func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
 			for l := range at {
 				at[l] = f.roots[t]
 			}
-			walk8(f.nodes, f.bitsets, &at, X.Data, &offs, f.depth[t])
+			walk(f.nodes, f.bitsets, &at, X.Data, &offs, f.depth[t])
 			for l, j := range at {
 				acc[l] += f.nodes[j].out
 			}
@@ -184,7 +212,7 @@ func (f *fitted) predictRow(o, row []float64) {
 				at[l] = f.roots[t]
 				steps = max(steps, f.depth[t])
 			}
-			walk8(f.nodes, f.bitsets, &at, row, &offs, steps)
+			walk(f.nodes, f.bitsets, &at, row, &offs, steps)
 			for _, i := range at {
 				r += f.nodes[i].out
 			}

@@ -2,8 +2,12 @@
 
 package gbdt
 
-// useAVX2 is false where there is no assembly kernel; the Go kernels run.
-const useAVX2 = false
+// useAVX2 and useAsmWalk are false where there is no assembly: the Go
+// kernels and walk run. The stubs below are never called.
+const (
+	useAVX2    = false
+	useAsmWalk = false
+)
 
 func histIdentity4AVX2(hs *[4]*hist, cols *[4]*uint8, gh *gpair, n int) {
 	panic("gbdt: no AVX2 kernel")
@@ -14,3 +18,7 @@ func histRows4AVX2(hs *[4]*hist, cols *[4]*uint8, rows *int32, ogh *gpair, n, co
 }
 
 func subHistAVX2(dst, h *hist) { panic("gbdt: no AVX2 kernel") }
+
+func walkNumAsm(nodes *node, nn int, at *[16]int32, data *float64, offs *[16]int, steps int32) bool {
+	panic("gbdt: no assembly walk")
+}
