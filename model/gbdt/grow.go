@@ -17,10 +17,10 @@ const (
 	valueEps = 1e-15
 	// parallelMinWork is the number of histogram updates (rows × features)
 	// below which a node's histograms are built without the worker pool.
-	parallelMinWork = 1 << 15
+	parallelMinWork = 1 << 13
 	// parallelMinRows is the number of rows below which a node's rows are
 	// partitioned and its gradients gathered without the worker pool.
-	parallelMinRows = 1 << 14
+	parallelMinRows = 1 << 12
 )
 
 // split describes the best split found for a node.
