@@ -183,3 +183,62 @@ type Deployment struct {
 	CreatedAt time.Time       `json:"created_at"`
 	CreatedBy string          `json:"created_by"`
 }
+
+// Prediction is one logged prediction: one row of one request answered (or
+// mirrored, for a shadow) by one variant of an endpoint. A request that failed
+// before any row was predicted is logged as one record with Error set and no
+// inputs. Label is the ground truth joined from feedback, if any.
+type Prediction struct {
+	ID        int64         `json:"id"`
+	RequestID string        `json:"request_id"`
+	Row       int           `json:"row"`
+	Endpoint  string        `json:"endpoint"`
+	Model     string        `json:"model"`
+	Version   int           `json:"version"`
+	Variant   string        `json:"variant"`
+	Shadow    bool          `json:"shadow,omitempty"`
+	At        time.Time     `json:"at"`
+	Latency   time.Duration `json:"latency_ns"` // of the whole request's prediction
+	Error     string        `json:"error,omitempty"`
+	// Inputs is a JSON array of the row's values in the signature order of
+	// Model@Version (null for a missing value).
+	Inputs json.RawMessage `json:"inputs,omitempty"`
+	// Output is the predicted class label, or the predicted value as text.
+	Output string `json:"output,omitempty"`
+	// Score is the predicted value (regression), the probability of the
+	// positive class (binary) or of the predicted class (multiclass).
+	Score float64 `json:"score"`
+	// Proba is a JSON array of the class probabilities (classifiers).
+	Proba json.RawMessage `json:"proba,omitempty"`
+	// Label and Labeled come from feedback (read only).
+	Label   string `json:"label,omitempty"`
+	Labeled bool   `json:"labeled,omitempty"`
+}
+
+// Feedback is the ground truth of one predicted row, joined to the prediction
+// log by endpoint, request id and row. A second label for the same row
+// replaces the first.
+type Feedback struct {
+	Endpoint  string    `json:"endpoint"`
+	RequestID string    `json:"request_id"`
+	Row       int       `json:"row"`
+	Label     string    `json:"label"`
+	At        time.Time `json:"at"`
+}
+
+// Alert states.
+const (
+	AlertFiring   = "firing"
+	AlertResolved = "resolved"
+)
+
+// AlertEvent records an alert rule of an endpoint starting or stopping to fire.
+type AlertEvent struct {
+	ID       int64     `json:"id"`
+	Endpoint string    `json:"endpoint"`
+	Rule     string    `json:"rule"` // the rule's text, e.g. "p99 > 50ms for 5m"
+	State    string    `json:"state"`
+	Value    float64   `json:"value"`
+	Message  string    `json:"message"`
+	At       time.Time `json:"at"`
+}

@@ -140,7 +140,7 @@ func (s *Server) serveModel(c *call, decode func([]byte, *batch, limits) error) 
 func (s *Server) observe(endpoint string, v *Variant, id string, shadow bool, p *prediction, d time.Duration, err error) {
 	m := v.Model
 	o := Observation{
-		Time: s.cfg.Now(), Endpoint: endpoint, Variant: v.Name, Model: m.ref, RequestID: id, Shadow: shadow,
+		Time: s.cfg.Now(), Endpoint: endpoint, Variant: v.Name, Model: m.ref, Source: m, RequestID: id, Shadow: shadow,
 		Duration: d, Err: err, Width: m.nout,
 	}
 	if err == nil {

@@ -200,6 +200,7 @@ type Observation struct {
 	Endpoint  string
 	Variant   string
 	Model     string // NAME@N
+	Source    *Model // the model that predicted (its bundle has the signature and labels)
 	RequestID string
 	Shadow    bool
 	Duration  time.Duration // binding and predicting

@@ -22,7 +22,7 @@ import (
 // SchemaVersion is the newest migration this binary knows. A store whose schema is
 // newer is refused with EINVALID ("store schema version N is newer than this mlw").
 // Both drivers keep their migrations in step with this number.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Store is the metadata store. Every method is safe for concurrent use by several
 // goroutines and by several processes sharing the same database.
@@ -132,6 +132,30 @@ type Store interface {
 	// endpoint, or every revision of one endpoint ordered by revision when Endpoint
 	// is set.
 	ListDeployments(ctx context.Context, p *ListDeploymentsParams) ([]*mlw.Deployment, error)
+
+	// LogPredictions appends prediction records in one transaction (a batch of
+	// the server's prediction log), assigning IDs. Records are not audited.
+	LogPredictions(ctx context.Context, p *LogPredictionsParams) error
+	// ListPredictions returns the records of an endpoint ordered by ID, with
+	// the label of their feedback joined (Label, Labeled), filtered by time
+	// [Since, Until), variant, and AfterID; shadows only when IncludeShadow;
+	// at most Limit (0 = all).
+	ListPredictions(ctx context.Context, p *ListPredictionsParams) ([]*mlw.Prediction, error)
+	// DeletePredictions removes the records (of every endpoint) logged before
+	// Before, and the feedback of requests that no longer have any record,
+	// and returns how many prediction records it removed.
+	DeletePredictions(ctx context.Context, p *DeletePredictionsParams) (int64, error)
+	// RecordFeedback stores labels (inserting or replacing the label of the
+	// same endpoint, request id and row) in one transaction. Feedback may
+	// arrive before its prediction is logged. It returns EINVALID for an
+	// empty endpoint, request id or label, or a negative row.
+	RecordFeedback(ctx context.Context, p *RecordFeedbackParams) error
+	// AppendAlertEvent stores an alert event, assigning ID.
+	AppendAlertEvent(ctx context.Context, p *AppendAlertEventParams) (*mlw.AlertEvent, error)
+	// ListAlertEvents returns alert events ordered by time then ID, of one
+	// endpoint when set, at or after Since when set; the newest Limit when
+	// Limit > 0.
+	ListAlertEvents(ctx context.Context, p *ListAlertEventsParams) ([]*mlw.AlertEvent, error)
 
 	// AppendAudit seals and appends one audit event on its own and returns it.
 	AppendAudit(ctx context.Context, p *AppendAuditParams) (*mlw.AuditEvent, error)
@@ -323,4 +347,42 @@ type ListAuditParams struct {
 	Limit        int
 	Target       string
 	ActionPrefix string
+}
+
+// LogPredictionsParams are the arguments of Store.LogPredictions.
+type LogPredictionsParams struct {
+	Predictions []mlw.Prediction
+}
+
+// ListPredictionsParams are the arguments of Store.ListPredictions.
+type ListPredictionsParams struct {
+	Endpoint      string
+	Since, Until  time.Time // zero: unbounded
+	Variant       string    // only this variant when set
+	IncludeShadow bool
+	AfterID       int64
+	Limit         int
+}
+
+// DeletePredictionsParams are the arguments of Store.DeletePredictions.
+type DeletePredictionsParams struct {
+	Before time.Time
+}
+
+// RecordFeedbackParams are the arguments of Store.RecordFeedback.
+type RecordFeedbackParams struct {
+	Feedback []mlw.Feedback
+}
+
+// AppendAlertEventParams are the arguments of Store.AppendAlertEvent.
+type AppendAlertEventParams struct {
+	Event mlw.AlertEvent
+	Audit *mlw.AuditEvent
+}
+
+// ListAlertEventsParams are the arguments of Store.ListAlertEvents.
+type ListAlertEventsParams struct {
+	Endpoint string
+	Since    time.Time
+	Limit    int
 }
