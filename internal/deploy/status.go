@@ -1,0 +1,174 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"slices"
+	"time"
+
+	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/store"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// Summary is one endpoint in a list.
+type Summary struct {
+	Endpoint  string    `json:"endpoint"`
+	Revision  int       `json:"revision"`
+	Strategy  string    `json:"strategy"`
+	State     string    `json:"state"`
+	Serves    string    `json:"serves"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+// List returns the latest revision of every endpoint.
+func (s *Service) List(ctx context.Context) ([]Summary, error) {
+	deps, err := s.Store.ListDeployments(ctx, &store.ListDeploymentsParams{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(deps))
+	for _, d := range deps {
+		spec, err := ParseSpec(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Summary{Endpoint: d.Endpoint, Revision: d.Revision, Strategy: d.Strategy, State: d.State,
+			Serves: describeVariants(spec), CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy})
+	}
+	return out, nil
+}
+
+// VariantStatus is a variant of the live revision with its logged traffic.
+type VariantStatus struct {
+	VariantSpec
+	Shadow  bool         `json:"shadow,omitempty"`
+	Traffic VariantStats `json:"traffic"`
+	// ScoreQuantiles are the 10th, 50th and 90th percentiles of the score
+	// (predicted value, or probability of the positive or predicted class).
+	ScoreQuantiles []float64 `json:"score_quantiles,omitempty"`
+	// Classes counts the predicted classes (classifiers).
+	Classes map[string]int `json:"classes,omitempty"`
+	// Agreement is the share of a shadow's rows predicted as the answering
+	// variant predicted the same row.
+	Agreement *float64 `json:"agreement,omitempty"`
+}
+
+// Status is an endpoint's live revision, its traffic since then and its
+// history.
+type Status struct {
+	Endpoint  string          `json:"endpoint"`
+	Revision  int             `json:"revision"`
+	Strategy  string          `json:"strategy"`
+	State     string          `json:"state"`
+	Reason    string          `json:"reason,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	CreatedBy string          `json:"created_by"`
+	Spec      *Spec           `json:"spec"`
+	Since     time.Time       `json:"since"`
+	Variants  []VariantStatus `json:"variants"`
+	// NextCheck is when the canary's step is next analysed.
+	NextCheck *time.Time `json:"next_check,omitempty"`
+	History   []Summary  `json:"history"`
+}
+
+// Status describes an endpoint: its live revision with each variant's
+// traffic since the revision began, and every revision.
+func (s *Service) Status(ctx context.Context, endpoint string) (*Status, error) {
+	d, spec, err := s.Current(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Endpoint: d.Endpoint, Revision: d.Revision, Strategy: d.Strategy, State: d.State, Reason: d.Reason,
+		CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy, Spec: spec, Since: d.CreatedAt}
+	if c := spec.Canary; c != nil {
+		next := c.StepStarted.Add(time.Duration(c.Interval))
+		st.NextCheck = &next
+	}
+	revs, err := s.Store.ListDeployments(ctx, &store.ListDeploymentsParams{Endpoint: endpoint})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range revs {
+		rs, err := ParseSpec(r)
+		if err != nil {
+			return nil, err
+		}
+		st.History = append(st.History, Summary{Endpoint: r.Endpoint, Revision: r.Revision, Strategy: r.Strategy, State: r.State,
+			Serves: describeVariants(rs), CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy})
+	}
+	if d.State == StateUndeployed {
+		return st, nil
+	}
+	recs, err := s.Store.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: d.CreatedAt, IncludeShadow: true})
+	if err != nil {
+		return nil, err
+	}
+	byVariant := map[string][]*mlw.Prediction{}
+	answered := map[rowKey]string{}
+	for _, p := range recs {
+		byVariant[p.Variant] = append(byVariant[p.Variant], p)
+		if !p.Shadow && p.Error == "" {
+			answered[rowKey{p.RequestID, p.Row}] = p.Output
+		}
+	}
+	add := func(v VariantSpec, shadow bool) {
+		var mine []*mlw.Prediction
+		for _, p := range byVariant[v.Name] {
+			if p.Model == v.Model && p.Version == v.Version && p.Shadow == shadow {
+				mine = append(mine, p)
+			}
+		}
+		vs := VariantStatus{VariantSpec: v, Shadow: shadow, Traffic: summarise(v.Ref(), mine)}
+		if len(vs.Traffic.scores) > 0 {
+			sorted := slices.Sorted(slices.Values(vs.Traffic.scores))
+			for _, q := range smokeQuantiles {
+				vs.ScoreQuantiles = append(vs.ScoreQuantiles, quantile(sorted, q))
+			}
+		}
+		agree, compared := 0, 0
+		for _, p := range mine {
+			if p.Error != "" {
+				continue
+			}
+			if p.Output != "" && isClassLabel(p) {
+				if vs.Classes == nil {
+					vs.Classes = map[string]int{}
+				}
+				vs.Classes[p.Output]++
+			}
+			if shadow {
+				if out, ok := answered[rowKey{p.RequestID, p.Row}]; ok {
+					compared++
+					if out == p.Output {
+						agree++
+					}
+				}
+			}
+		}
+		if compared > 0 {
+			a := float64(agree) / float64(compared)
+			vs.Agreement = &a
+		}
+		st.Variants = append(st.Variants, vs)
+	}
+	for _, v := range spec.Variants {
+		add(v, false)
+	}
+	for _, v := range spec.Shadows {
+		add(v, true)
+	}
+	return st, nil
+}
+
+type rowKey struct {
+	id  string
+	row int
+}
+
+// isClassLabel reports whether a record is a classifier's (it has class
+// probabilities).
+func isClassLabel(p *mlw.Prediction) bool { return len(p.Proba) > 0 }
