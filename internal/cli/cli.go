@@ -162,13 +162,15 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		app.checkCommand(),
 		app.reportCommand())
 	add("deploy",
-		planned("serve", "Serve every deployed endpoint over HTTP", 7),
-		planned("deploy", "Deploy a model version with a direct, shadow, A/B, canary or blue-green strategy", 7),
-		planned("rollback", "Switch an endpoint back to its previous version", 7),
-		planned("promote", "Promote an endpoint's candidate version", 7))
+		app.serveCommand(),
+		app.deployCommand(),
+		app.promoteCommand(),
+		app.rollbackCommand(),
+		app.undeployCommand(),
+		app.servedCommand())
 	add("monitor",
 		planned("monitor", "Latency, errors, data and prediction drift, online metrics of an endpoint", 8),
-		planned("feedback", "Send ground-truth labels for logged predictions", 8),
+		app.feedbackCommand(),
 		planned("retrain", "Run the retraining workflow when the policy says so", 8))
 	add("govern", app.lineageCommand(),
 		app.auditCommand(), app.statusCommand())

@@ -226,7 +226,7 @@ func TestStatus(t *testing.T) {
 
 func TestPlannedCommandsSaySo(t *testing.T) {
 	t.Parallel()
-	r := run(t, t.TempDir(), nil, "serve")
+	r := run(t, t.TempDir(), nil, "retrain")
 	require.Equal(t, ExitError, r.code)
 	require.Contains(t, r.stderr, "planned")
 }

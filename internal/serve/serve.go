@@ -26,6 +26,7 @@
 //	GET  /v2/models/{name}/ready
 //	POST /v2/models/{name}/infer               Open Inference Protocol v2
 //	POST /v1/endpoints/{name}/predict          {"instances": [...]} or {"dataframe_split": {...}}
+//	POST /v1/endpoints/{name}/feedback         ground truth for logged predictions (Config.Feedback)
 //	GET  /metrics                              Prometheus
 //	     /v1/admin/...                         Config.Admin, behind Config.AdminToken
 //
@@ -102,6 +103,9 @@ type Config struct {
 	// Observer, when set, sees every prediction (primary and shadow), for the
 	// prediction log, drift monitoring and deployment analysis.
 	Observer Observer
+	// Feedback, when set, receives the labels of
+	// POST /v1/endpoints/{name}/feedback.
+	Feedback FeedbackSink
 	// Token, when set, is the bearer token the model endpoints
 	// (/v1/endpoints/..., /v2/models/...) require. Health and metrics
 	// endpoints stay open.
@@ -285,6 +289,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v2/models/{name}/ready", s.wrap(s.handleModelReady))
 	mux.HandleFunc("POST /v2/models/{name}/infer", s.wrap(s.handleInfer))
 	mux.HandleFunc("POST /v1/endpoints/{name}/predict", s.wrap(s.handlePredict))
+	if s.cfg.Feedback != nil {
+		mux.HandleFunc("POST /v1/endpoints/{name}/feedback", s.wrap(s.handleFeedback))
+	}
 	if s.cfg.Admin != nil {
 		mux.Handle("/v1/admin/", s.adminGuard(s.cfg.Admin))
 	}

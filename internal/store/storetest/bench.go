@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -78,4 +79,67 @@ func Benchmark(ctx context.Context, b *testing.B, newStore func(b *testing.B) st
 			require.Len(b, runs, 50)
 		}
 	})
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("LogPredictions/batch=%d", n), func(b *testing.B) {
+			s := newStore(b)
+			batch := benchPredictions(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: batch}))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
+	}
+	b.Run("ListPredictions/records=1e4", func(b *testing.B) {
+		s := newStore(b)
+		batch := benchPredictions(1000)
+		for range 10 {
+			require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: batch}))
+		}
+		// Half of the rows of the first batch are labeled.
+		fs := make([]mlw.Feedback, 0, len(batch)/2)
+		for _, p := range batch[:len(batch)/2] {
+			fs = append(fs, mlw.Feedback{Endpoint: p.Endpoint, RequestID: p.RequestID, Row: p.Row, Label: "yes"})
+		}
+		require.NoError(b, s.RecordFeedback(ctx, &store.RecordFeedbackParams{Feedback: fs}))
+		for _, tt := range []struct {
+			name string
+			p    store.ListPredictionsParams
+		}{
+			{"all", store.ListPredictionsParams{Endpoint: "web"}},
+			{"window", store.ListPredictionsParams{Endpoint: "web", Since: at(0), Until: at(1000)}},
+		} {
+			b.Run(tt.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					got, err := s.ListPredictions(ctx, &tt.p)
+					require.NoError(b, err)
+					require.Len(b, got, 10000)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
+			})
+		}
+	})
+}
+
+// benchPredictions returns n records of endpoint "web" as a server logs them:
+// requests of 10 rows of 20 features each, with class probabilities.
+func benchPredictions(n int) []mlw.Prediction {
+	recs := make([]mlw.Prediction, n)
+	for i := range recs {
+		inputs := []byte("[")
+		for f := range 20 {
+			if f > 0 {
+				inputs = append(inputs, ',')
+			}
+			inputs = fmt.Appendf(inputs, "%.4f", float64(i*20+f)/7)
+		}
+		inputs = append(inputs, ']')
+		recs[i] = mlw.Prediction{
+			RequestID: fmt.Sprintf("req-%08d", i/10), Row: i % 10, Endpoint: "web", Model: "churn", Version: 3,
+			Variant: "champion", At: at(i / 10), Latency: 2345 * time.Microsecond, Inputs: inputs,
+			Output: "yes", Score: 0.75, Proba: raw(`[0.25,0.75]`),
+		}
+	}
+	return recs
 }

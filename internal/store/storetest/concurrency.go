@@ -19,6 +19,7 @@ const (
 	workers       = 8
 	runsPerWorker = 8
 	metricsPerRun = 10
+	predsPerRun   = 25
 )
 
 func testConcurrency(ctx context.Context, t *testing.T, newStore newStoreFunc) {
@@ -78,6 +79,20 @@ func concurrentWriters(ctx context.Context, t *testing.T, stores []store.Store) 
 	require.NoError(t, err)
 	requireNumbered(t, workers, len(deps), func(i int) int { return deps[i].Revision })
 
+	// Every prediction landed once, with an ID of its own.
+	preds, err := s.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: "shared"})
+	require.NoError(t, err)
+	require.Len(t, preds, workers*runsPerWorker*predsPerRun)
+	seen := make(map[string]bool, len(preds))
+	for i, p := range preds {
+		if i > 0 {
+			require.Greater(t, p.ID, preds[i-1].ID)
+		}
+		k := rowKey(p)
+		require.False(t, seen[k], "prediction %s logged twice", k)
+		seen[k] = true
+	}
+
 	// Per run: create, an explicit event, finish; per worker: a dataset
 	// version, a model version, a deployment.
 	evs := allAudit(ctx, t, s)
@@ -115,6 +130,13 @@ func work(ctx context.Context, s store.Store, w int) error {
 		}
 		if err := s.LogMetrics(ctx, &store.LogMetricsParams{RunID: id, Metrics: ms[metricsPerRun/2:]}); err != nil {
 			return fmt.Errorf("metrics %s: %w", id, err)
+		}
+		preds := make([]mlw.Prediction, predsPerRun)
+		for row := range preds {
+			preds[row] = prediction(id, row, i, func(p *mlw.Prediction) { p.Endpoint = "shared" })
+		}
+		if err := s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: preds}); err != nil {
+			return fmt.Errorf("predictions %s: %w", id, err)
 		}
 		if _, err := s.AppendAudit(ctx, &store.AppendAuditParams{Event: mlw.AuditEvent{Actor: "worker", Action: "run.note", Target: id}}); err != nil {
 			return fmt.Errorf("audit %s: %w", id, err)

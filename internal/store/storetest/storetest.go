@@ -59,6 +59,11 @@ func Exercise(ctx context.Context, t *testing.T, newStore func(t *testing.T) sto
 		{"ModelVersions", testModelVersions},
 		{"Aliases", testAliases},
 		{"Deployments", testDeployments},
+		{"Predictions", testPredictions},
+		{"ListPredictions", testListPredictions},
+		{"Feedback", testFeedback},
+		{"DeletePredictions", testDeletePredictions},
+		{"AlertEvents", testAlertEvents},
 		{"AuditChain", testAuditChain},
 		{"ListAudit", testListAudit},
 		{"Atomicity", testAtomicity},
@@ -99,6 +104,24 @@ func testCanceledContext(ctx context.Context, t *testing.T, newStore newStoreFun
 
 	_, err = s.GetRun(ctx, "r-1")
 	requireCode(t, err, mlw.ENOTFOUND)
+
+	err = s.LogPredictions(canceled, &store.LogPredictionsParams{Predictions: []mlw.Prediction{prediction("q-1", 0, 1)}})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.ListPredictions(canceled, &store.ListPredictionsParams{Endpoint: "web"})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.DeletePredictions(canceled, &store.DeletePredictionsParams{Before: at(1)})
+	require.ErrorIs(t, err, context.Canceled)
+	err = s.RecordFeedback(canceled, &store.RecordFeedbackParams{Feedback: []mlw.Feedback{{Endpoint: "web", RequestID: "q-1", Label: "yes"}}})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.AppendAlertEvent(canceled, &store.AppendAlertEventParams{Event: mlw.AlertEvent{Endpoint: "web", Rule: "r", State: mlw.AlertFiring}})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.ListAlertEvents(canceled, &store.ListAlertEventsParams{})
+	require.ErrorIs(t, err, context.Canceled)
+
+	require.Empty(t, listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "web", IncludeShadow: true}))
+	evs, err := s.ListAlertEvents(ctx, &store.ListAlertEventsParams{})
+	require.NoError(t, err)
+	require.Empty(t, evs)
 }
 
 // requireCode checks that err is an *mlw.Error (never a driver's error) with
