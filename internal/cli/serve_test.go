@@ -134,7 +134,7 @@ func TestServeDeployLifecycle(t *testing.T) {
 	require.Equal(t, 200, code, "%s", data)
 	var pr struct {
 		RequestID string `json:"request_id"`
-		Model     string `json:"model_version"`
+		Model     string `json:"model"`
 	}
 	require.NoError(t, json.Unmarshal(data, &pr))
 	require.NotEmpty(t, pr.RequestID)
