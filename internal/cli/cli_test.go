@@ -242,6 +242,9 @@ func TestQuickstart(t *testing.T) {
 	}
 	require.Contains(t, r.stdout, "canvas lint: 0 error(s), 0 warning(s)")
 	require.Contains(t, r.stdout, "500 tickets")
+	require.Contains(t, r.stdout, "--strategy bluegreen: revision 1, blue deflect@1")
+	require.Regexp(t, `canary at 20%: \d+ requests`, r.stdout)
+	require.Regexp(t, `mlw deploy status deflect: revision \d+ \((promoted|rolled_back)\)`, r.stdout)
 
 	r = run(t, dir, nil, "canvas", "lint")
 	require.Equal(t, 0, r.code, r.stdout)

@@ -132,6 +132,7 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			primary := e.primaryMetric()
 			fmt.Fprintf(out, "   baseline %-9s run %s: %s %.4f\n", baseRun.Model, baseRun.ID, primary, baseMetrics[primary])
 			var best *train.Result
+			var trained []*train.Result
 			for _, kind := range []string{"logistic", "tree", "gbdt"} {
 				params := map[string]string{}
 				if kind == "tree" {
@@ -141,6 +142,7 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				if err != nil {
 					return err
 				}
+				trained = append(trained, res)
 				if best == nil || res.Valid[primary] > best.Valid[primary] {
 					best = res
 				}
@@ -213,6 +215,12 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 			}
 			fmt.Fprintf(out, "   mlw check %s: %d automatic check(s) failed%s, %d item(s) await sign-off: not champion yet\n",
 				mv.Ref(), res.Failed, listSuffix(failed), res.Unsigned)
+
+			// 5. Deployment.
+			fmt.Fprintln(out, "\n5. Deployment")
+			if err := app.quickstartDeploy(c.Context(), e, mv, best, trained, added.Frame, v, sp.ID, primary); err != nil {
+				return err
+			}
 
 			// The proposal, with the evidence measured above.
 			fmt.Fprintln(out, "\nReport")

@@ -54,7 +54,7 @@ type request struct {
 type modelInfo struct {
 	ref     string
 	b       *bundle.Bundle
-	mapping []int // signature input → column (−1: not tracked)
+	mapping rowMap
 	rows    int   // primary rows served
 }
 
@@ -202,8 +202,13 @@ type shadowReq struct {
 
 // scan reads the records once: variants, requests, rows.
 func (a *analysis) scan(r *Report) {
-	primaryReq := map[string]int32{}
+	n := len(a.in.Predictions)
+	primaryReq := make(map[string]int32, n)
 	shadowReqs := map[shadowReq]int32{}
+	a.reqs = make([]request, 0, n)
+	a.primary = make([]int32, 0, n)
+	a.pgroup = make([]int32, 0, n)
+	a.pbucket = make([]int32, 0, n)
 	var last *mlw.Prediction
 	lastGroup, lastReq := int32(-1), int32(-1)
 	for i, p := range a.in.Predictions {
@@ -214,6 +219,7 @@ func (a *analysis) scan(r *Report) {
 		if last == nil || p.Model != last.Model || p.Version != last.Version || p.Variant != last.Variant || p.Shadow != last.Shadow {
 			g = a.groupOf(p)
 		}
+		b := a.bucketOf(p.At)
 		ri := lastReq
 		if last == nil || p.RequestID != last.RequestID || p.Shadow != last.Shadow || g != lastGroup && p.Shadow {
 			var seen bool
@@ -224,7 +230,7 @@ func (a *analysis) scan(r *Report) {
 			}
 			if !seen {
 				ri = int32(len(a.reqs))
-				a.reqs = append(a.reqs, request{group: g, bucket: a.bucketOf(p.At), lat: float64(p.Latency) / 1e6})
+				a.reqs = append(a.reqs, request{group: g, bucket: b, lat: float64(p.Latency) / 1e6})
 				if p.Shadow {
 					shadowReqs[shadowReq{g, p.RequestID}] = ri
 				} else {
@@ -249,7 +255,6 @@ func (a *analysis) scan(r *Report) {
 			a.shadow = append(a.shadow, int32(i))
 			continue
 		}
-		b := a.bucketOf(p.At)
 		a.primary = append(a.primary, int32(i))
 		a.pgroup = append(a.pgroup, g)
 		a.pbucket = append(a.pbucket, b)

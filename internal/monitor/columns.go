@@ -67,12 +67,17 @@ type parseWorker struct {
 // parseChunk is the number of rows a worker claims at a time.
 const parseChunk = 4096
 
+// rowMap maps the signature of one model version onto the columns.
+type rowMap struct {
+	cols   []int // column of each signature input, −1 when not tracked
+	absent []int // columns the signature lacks
+}
+
 // parseInputs decodes the inputs of the records at preds[order[p]] into the
-// columns at position p, in parallel. modelOf gives each record's column
-// map: mapOf(p)[k] is the column of signature input k of the record at
-// position p (−1 when not tracked). It returns the number of schema violations and the first one
+// columns at position p, in parallel; mapOf(p) maps the signature of the
+// record at position p. It returns the number of schema violations and the first one
 // described, and marks valid rows in ok.
-func parseInputs(cols []*column, preds []*mlw.Prediction, order []int32, mapOf func(p int) []int, ok []bool) (int, string) {
+func parseInputs(cols []*column, preds []*mlw.Prediction, order []int32, mapOf func(p int) *rowMap, ok []bool) (int, string) {
 	n := len(order)
 	for _, c := range cols {
 		if c.kind == colCategorical {
@@ -192,30 +197,29 @@ func parseInputs(cols []*column, preds []*mlw.Prediction, order []int32, mapOf f
 
 // row parses one record into position p of the columns and reports whether
 // its inputs fit the signature.
-func (pw *parseWorker) row(cols []*column, p int, rec *mlw.Prediction, mapping []int) bool {
+func (pw *parseWorker) row(cols []*column, p int, rec *mlw.Prediction, m *rowMap) bool {
 	vals, err := scanRow(pw.vals, rec.Inputs)
 	pw.vals = vals
-	if err == nil && len(vals) != len(mapping) {
+	if err == nil && len(vals) != len(m.cols) {
 		err = errWidth
 	}
 	if err != nil {
 		pw.bad++
 		if pw.badFirst == "" {
-			pw.badFirst = describeViolation(rec, len(vals), len(mapping), err)
+			pw.badFirst = describeViolation(rec, len(vals), len(m.cols), err)
 		}
 		for _, c := range cols {
 			c.clear(p)
 		}
 		return false
 	}
-	for _, c := range cols {
-		c.clear(p) // columns this model lacks stay absent
+	for _, j := range m.absent {
+		cols[j].clear(p)
 	}
-	for k, j := range mapping {
-		if j < 0 {
-			continue
+	for k, j := range m.cols {
+		if j >= 0 {
+			pw.value(cols[j], j, p, &vals[k])
 		}
-		pw.value(cols[j], j, p, &vals[k])
 	}
 	return true
 }
@@ -234,6 +238,7 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 	cnt[0]++
 	if v.Kind == kindNull {
 		cnt[1]++
+		c.clear(p)
 		return
 	}
 	switch c.kind {
@@ -267,12 +272,10 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 			cnt[1]++
 		case !ok:
 			cnt[2]++
-		default:
-			if c.hasRange && (x < c.min || x > c.max) {
-				cnt[3]++
-			}
-			c.values[p] = x
+		case c.hasRange && (x < c.min || x > c.max):
+			cnt[3]++
 		}
+		c.values[p] = x // NaN unless ok
 	case colCategorical:
 		var key []byte
 		switch v.Kind {
@@ -280,6 +283,7 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 			key = v.Str
 			if len(key) == 0 {
 				cnt[1]++
+				c.codes[p] = -1
 				return
 			}
 		case kindNumber:

@@ -27,13 +27,21 @@ func (a *analysis) inputs(r *Report, ref *modelInfo) error {
 	}
 	for _, m := range a.models {
 		sig := signature(m.b)
-		m.mapping = make([]int, len(sig))
+		m.mapping = rowMap{cols: make([]int, len(sig))}
+		covered := make([]bool, len(cols))
 		for k, s := range sig {
 			j, ok := byName[s.name]
 			if !ok {
 				j = -1
+			} else {
+				covered[j] = true
 			}
-			m.mapping[k] = j
+			m.mapping.cols[k] = j
+		}
+		for j, in := range covered {
+			if !in {
+				m.mapping.absent = append(m.mapping.absent, j)
+			}
 		}
 	}
 
@@ -62,7 +70,7 @@ func (a *analysis) inputs(r *Report, ref *modelInfo) error {
 		pos[b]++
 	}
 	ok := make([]bool, n)
-	bad, first := parseInputs(cols, a.in.Predictions, order, func(p int) []int { return a.models[model[p]].mapping }, ok)
+	bad, first := parseInputs(cols, a.in.Predictions, order, func(p int) *rowMap { return &a.models[model[p]].mapping }, ok)
 	r.SchemaViolations = bad
 	if bad > 0 {
 		a.note("%s rows break the input signature and are left out of drift and data quality; the first: %s.", formatCount(bad), first)

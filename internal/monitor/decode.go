@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,33 +158,39 @@ func scanNumber(data []byte, i int) (float64, int, error) {
 		i++
 	}
 	var man uint64
-	nd, exp10 := 0, 0 // significant digits kept, decimal exponent
+	nd, exp10 := 0, 0 // digits kept in man, decimal exponent
 	trunc := false    // a non-zero digit did not fit in man
+	// digits reads a run of digits, keeping the first 19 (leading zeros of
+	// a fraction included: such rare numbers go to strconv).
 	digits := func(frac bool) int {
-		n := 0
+		s, kept := i, 0
+		for nd+8 <= 19 && i+8 <= len(data) {
+			x := binary.LittleEndian.Uint64(data[i:])
+			if !eightDigits(x) {
+				break
+			}
+			man = man*100_000_000 + parseEightDigits(x)
+			nd, kept, i = nd+8, kept+8, i+8
+		}
 		for ; i < len(data); i++ {
 			d := data[i] - '0'
 			if d > 9 {
 				break
 			}
-			n++
-			switch {
-			case nd < 19:
+			if nd < 19 {
 				man = man*10 + uint64(d)
-				if man != 0 {
-					nd++
-				}
-				if frac {
-					exp10--
-				}
-			case !frac:
-				exp10++
-				trunc = trunc || d != 0
-			default:
-				trunc = trunc || d != 0
+				nd++
+				kept++
+			} else if d != 0 {
+				trunc = true
 			}
 		}
-		return n
+		if frac {
+			exp10 -= kept
+		} else {
+			exp10 += i - s - kept
+		}
+		return i - s
 	}
 	switch {
 	case i < len(data) && data[i] == '0':
@@ -229,4 +236,21 @@ func scanNumber(data []byte, i int) (float64, int, error) {
 		return 0, i, fmt.Errorf("%w: number at offset %d out of range", errRow, start)
 	}
 	return v, i, nil
+}
+
+// eightDigits reports whether the 8 bytes of x (little-endian) are all
+// ASCII digits (the SWAR test of fast_float).
+func eightDigits(x uint64) bool {
+	return (x&0xF0F0F0F0F0F0F0F0)|(((x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parseEightDigits returns the value of the 8 ASCII digits read
+// little-endian into x (fast_float's parse_eight_digits_unrolled).
+func parseEightDigits(x uint64) uint64 {
+	const mask = 0x000000FF000000FF
+	const mul1 = 100 + 1000000<<32
+	const mul2 = 1 + 10000<<32
+	x -= 0x3030303030303030
+	x = x*10 + x>>8
+	return (((x&mask)*mul1 + ((x>>16)&mask)*mul2) >> 32) & 0xFFFFFFFF
 }

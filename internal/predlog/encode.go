@@ -173,7 +173,7 @@ func appendValues(dst []byte, vals []feature.Value) []byte {
 		}
 		switch v := &vals[j]; {
 		case v.Missing:
-			dst = append(dst, "null"...)
+			dst = append(dst, 'n', 'u', 'l', 'l')
 		case v.IsStr:
 			dst = appendString(dst, v.Str)
 		default:
@@ -195,25 +195,31 @@ func appendNumbers(dst []byte, xs []float64) []byte {
 	return append(dst, ']')
 }
 
+// roundMagic rounds a double t with |t| < 2^51 to an integer:
+// (t + roundMagic) - roundMagic.
+const roundMagic = 0x1.8p52
+
 // appendNumber appends x as a JSON number, formatted as encoding/json does
 // (the shortest text that reads back as x), or null when x is NaN or
 // infinite.
 func appendNumber(dst []byte, x float64) []byte {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return append(dst, "null"...)
-	}
-	// Whole numbers, common in features, are cheaper as integers.
-	if a := math.Abs(x); a < 1e15 && x == math.Trunc(x) {
-		return strconv.AppendInt(dst, int64(x), 10)
-	}
-	// Numbers with at most 6 decimals, as clients usually send them, are
-	// written from their scaled integer: for |x| < 2^32 the spacing of
-	// doubles is below 1e-6, so the one such decimal that reads back as x is
-	// also the shortest text.
-	if a := math.Abs(x); a < 1<<32 {
-		if m := math.Round(x * 1e6); m/1e6 == x {
-			return appendMicros(dst, int64(m))
+	// Fast paths for the numbers clients send.
+	if a := math.Abs(x); a < 1e15 { // false for NaN
+		if i := int64(x); float64(i) == x {
+			return strconv.AppendInt(dst, i, 10)
 		}
+		// At most 6 decimals, as in the JSON text 0.123456: for |x| < 2^31
+		// the spacing of doubles is below 1e-6, so the one such decimal
+		// that reads back as x is also the shortest text.
+		if a < 1<<31 {
+			t := float64(x * 1e6) // the conversion forbids a fused multiply-add
+			if m := int64(t + roundMagic - roundMagic); float64(m)/1e6 == x {
+				return appendMicros(dst, m)
+			}
+		}
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return append(dst, 'n', 'u', 'l', 'l')
 	}
 	format := byte('f')
 	if a := math.Abs(x); a < 1e-6 || a >= 1e21 {
@@ -230,29 +236,32 @@ func appendNumber(dst []byte, x float64) []byte {
 	return dst
 }
 
+// digitPairs are the two-digit numbers 00 to 99.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
 // appendMicros appends m/1e6 in decimal, without trailing zeros.
 func appendMicros(dst []byte, m int64) []byte {
 	if m < 0 {
 		dst = append(dst, '-')
 		m = -m
 	}
-	dst = strconv.AppendInt(dst, m/1e6, 10)
-	frac := m % 1e6
-	if frac == 0 {
+	u := uint64(m)
+	if q := u / 1e6; q < 10 {
+		dst = append(dst, byte('0'+q))
+	} else {
+		dst = strconv.AppendUint(dst, q, 10)
+	}
+	f := u % 1e6
+	if f == 0 {
 		return dst
 	}
-	n := 6 // decimals
-	for frac%10 == 0 {
-		frac /= 10
+	a, b, c := f/10000*2, f/100%100*2, f%100*2
+	dst = append(dst, '.', digitPairs[a], digitPairs[a+1], digitPairs[b], digitPairs[b+1], digitPairs[c], digitPairs[c+1])
+	n := len(dst)
+	for dst[n-1] == '0' {
 		n--
 	}
-	i := len(dst)
-	dst = append(dst, '.', '0', '0', '0', '0', '0', '0')[:i+1+n]
-	for k := i + n; frac > 0; k-- {
-		dst[k] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return dst
+	return dst[:n]
 }
 
 const hexDigits = "0123456789abcdef"

@@ -237,10 +237,12 @@ func TestAppendNumber(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for i := range 20000 {
 		var x float64
-		switch i % 3 {
+		switch i % 4 {
 		case 0:
 			digits := r.Int64N(1 << 53)
 			x = float64(digits>>r.IntN(53)) / math.Pow10(r.IntN(9))
+		case 3:
+			x = math.Round(r.NormFloat64()*math.Pow10(r.IntN(11))*1e6) / 1e6
 		case 1:
 			x = math.Ldexp(r.Float64(), r.IntN(80)-30)
 		default:

@@ -99,7 +99,7 @@ type Config struct {
 	// batch being written (default 65536); beyond it, records are dropped.
 	Queue int
 	// Batch is the most records one LogPredictions call receives (default
-	// 1000). A full batch is written at once; a partial one waits at most
+	// 1000, or Queue when smaller). A full batch is written at once; a partial one waits at most
 	// FlushInterval (default 1 s).
 	Batch         int
 	FlushInterval time.Duration
@@ -119,7 +119,7 @@ type Config struct {
 // WithDefaults returns c with zero fields set to their defaults.
 func (c Config) WithDefaults() Config {
 	c.Queue = cmp.Or(c.Queue, DefaultQueue)
-	c.Batch = cmp.Or(c.Batch, DefaultBatch)
+	c.Batch = cmp.Or(c.Batch, min(DefaultBatch, max(c.Queue, 1)))
 	c.FlushInterval = cmp.Or(c.FlushInterval, DefaultFlushInterval)
 	c.Retries = cmp.Or(c.Retries, DefaultRetries)
 	c.RetryBackoff = cmp.Or(c.RetryBackoff, DefaultRetryBackoff)

@@ -67,6 +67,7 @@ func TestNewValidates(t *testing.T) {
 	require.Equal(t, DefaultBatch, cfg.Batch)
 	require.Equal(t, DefaultFlushInterval, cfg.FlushInterval)
 	require.Equal(t, DefaultRetries, cfg.Retries)
+	require.Equal(t, 100, Config{Sink: sink, Queue: 100}.WithDefaults().Batch, "a queue smaller than the default batch")
 }
 
 func TestBatchBySize(t *testing.T) {

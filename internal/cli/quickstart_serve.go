@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"mlw.dev/frame"
+	"mlw.dev/internal/deploy"
+	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/predlog"
+	"mlw.dev/internal/serve"
+	"mlw.dev/internal/store"
+	"mlw.dev/internal/train"
+	"mlw.dev/split"
+)
+
+// liveServer is an in-process 'mlw serve' for the quickstart: the same
+// syncer, canary controller, prediction log and feedback as the command.
+type liveServer struct {
+	e      *env
+	s      *serve.Server
+	syncer *deploy.Syncer
+	ctrl   *deploy.Controller
+	plog   *predlog.Logger
+	url    string
+	client *http.Client
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+func (e *env) startLiveServer(ctx context.Context, svc *deploy.Service) (*liveServer, error) {
+	log := slog.New(slog.DiscardHandler)
+	loader := &deploy.Loader{Blobs: e.artifacts}
+	table := &serve.Table{}
+	ls := &liveServer{e: e, syncer: &deploy.Syncer{Store: e.store, Loader: loader, Table: table}, client: &http.Client{Timeout: 30 * time.Second}}
+	if err := ls.syncer.Sync(ctx); err != nil {
+		return nil, err
+	}
+	ls.ctrl = &deploy.Controller{Service: svc, Logger: log}
+	var err error
+	ls.plog, err = predlog.New(predlog.Config{Sink: e.store, Logger: log, FlushInterval: 50 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	if err := ls.plog.Start(ctx); err != nil {
+		return nil, err
+	}
+	ls.s, err = serve.New(serve.Config{Addr: "127.0.0.1:0", Router: table, Logger: log, Observer: ls.plog, Feedback: feedbackSink{e}, Version: Version})
+	if err != nil {
+		return nil, err
+	}
+	if err := ls.s.Start(ctx); err != nil {
+		return nil, err
+	}
+	ls.url = "http://" + ls.s.Addr().String()
+	return ls, nil
+}
+
+// stop stops the server and flushes the prediction log.
+func (ls *liveServer) stop() error {
+	ls.stopOnce.Do(func() {
+		ls.stopErr = ls.s.Stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ls.plog.Close(ctx); ls.stopErr == nil {
+			ls.stopErr = err
+		}
+	})
+	return ls.stopErr
+}
+
+// flush waits until the prediction log has written what it queued.
+func (ls *liveServer) flush(ctx context.Context, want uint64) {
+	deadline := time.Now().Add(10 * time.Second)
+	for ls.plog.Logged()+ls.plog.Dropped() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// traffic sends one request per row of f (target excluded) to endpoint,
+// then the rows' true labels as feedback, and returns the variants that
+// answered.
+func (ls *liveServer) traffic(ctx context.Context, endpoint string, f *frame.Frame, rows []int, target string) (map[string]int, error) {
+	tcol := f.ColumnIndex(target)
+	answered := map[string]int{}
+	var fb []map[string]any
+	for _, i := range rows {
+		body := instanceJSON(f, i, target)
+		var pr serve.PredictResponse
+		if err := ls.post(ctx, "/v1/endpoints/"+endpoint+"/predict", body, &pr); err != nil {
+			return nil, err
+		}
+		answered[pr.Variant+" "+pr.Model]++
+		if tcol >= 0 && !f.ColumnAt(tcol).IsMissing(i) {
+			fb = append(fb, map[string]any{"request_id": pr.RequestID, "label": f.Cell(i, tcol)})
+		}
+	}
+	if len(fb) > 0 {
+		body, err := json.Marshal(map[string]any{"feedback": fb})
+		if err != nil {
+			return nil, err
+		}
+		if err := ls.post(ctx, "/v1/endpoints/"+endpoint+"/feedback", body, nil); err != nil {
+			return nil, err
+		}
+	}
+	return answered, nil
+}
+
+func (ls *liveServer) post(ctx context.Context, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", ls.url+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := ls.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return mlw.Errorf(mlw.EINTERNAL, "POST %s: %d %s", path, resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// instanceJSON is row i of f as a predict request, without the target:
+// numbers as JSON numbers, missing values as null, the rest as strings.
+func instanceJSON(f *frame.Frame, i int, target string) []byte {
+	b := []byte(`{"instances":[{`)
+	first := true
+	for j := range f.NumCols() {
+		name := f.Name(j)
+		if name == target {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = strconv.AppendQuote(b, name)
+		b = append(b, ':')
+		col := f.ColumnAt(j)
+		switch {
+		case col.IsMissing(i):
+			b = append(b, "null"...)
+		case col.Type() == frame.TypeNumeric:
+			b = append(b, col.Cell(i)...)
+		default:
+			b = strconv.AppendQuote(b, col.Cell(i))
+		}
+	}
+	return append(b, "}]}"...)
+}
+
+// runCanary sends traffic in rounds and ticks the canary controller until
+// the canary of endpoint is promoted or rolled back (or rounds run out).
+func (ls *liveServer) runCanary(ctx context.Context, endpoint string, f *frame.Frame, rows []int, target string, interval time.Duration, report func(deploy.Step)) error {
+	per := max(len(rows)/8, 40)
+	for round := 0; round < 12; round++ {
+		lo := (round * per) % len(rows)
+		chunk := rows[lo:min(lo+per, len(rows))]
+		if _, err := ls.traffic(ctx, endpoint, f, chunk, target); err != nil {
+			return err
+		}
+		ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(chunk)))
+		time.Sleep(interval)
+		steps, err := ls.ctrl.Tick(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range steps {
+			if st.Endpoint != endpoint || st.Action == "held" {
+				continue
+			}
+			report(st)
+			if st.Action != "step" {
+				return nil
+			}
+		}
+		if err := ls.syncer.Sync(ctx); err != nil {
+			return err
+		}
+	}
+	d, err := ls.e.store.GetDeployment(ctx, &store.GetDeploymentParams{Endpoint: endpoint})
+	if err != nil {
+		return err
+	}
+	return mlw.Errorf(mlw.EINTERNAL, "the canary of %s did not finish (revision %d, %s)", endpoint, d.Revision, d.State)
+}
+
+// quickstartDeploy deploys the best model blue-green, serves test traffic
+// with feedback through an in-process server, and canaries the runner-up.
+func (app *App) quickstartDeploy(ctx context.Context, e *env, champ *mlw.ModelVersion, best *train.Result, trained []*train.Result,
+	f *frame.Frame, v *mlw.DatasetVersion, splitID, primary string) error {
+	out := app.Out
+	var runnerUp *train.Result
+	for _, r := range trained {
+		if r != best && (runnerUp == nil || r.Valid[primary] > runnerUp.Valid[primary]) {
+			runnerUp = r
+		}
+	}
+	reg := e.registry()
+	chal, err := reg.Register(ctx, runnerUp.Run.ID, "deflect", "runner-up of the quickstart", "quickstart: a challenger to canary")
+	if err != nil {
+		return err
+	}
+	// Deployments of the quickstart happen now, in real time: the canary's
+	// steps are held for real seconds.
+	svc := e.deployService()
+	svc.Now = time.Now
+	d, err := svc.Deploy(ctx, deploy.Request{Endpoint: "deflect", Model: champ.Ref().String(), Strategy: deploy.BlueGreen, Reason: "quickstart: the best model"})
+	if err != nil {
+		return err
+	}
+	spec, err := deploy.ParseSpec(d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy bluegreen: revision %d, %s; checks: %s\n", champ.Ref(), d.Revision, serves(spec), joinChecks(spec.Verified))
+
+	ls, err := e.startLiveServer(ctx, svc)
+	if err != nil {
+		return err
+	}
+	defer ls.stop()
+	_, a, err := e.loadSplit(ctx, v, splitID)
+	if err != nil {
+		return err
+	}
+	rows := a.Rows(split.Test)
+	first := rows[:min(200, len(rows))]
+	answered, err := ls.traffic(ctx, "deflect", f, first, v.Roles.Target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   mlw serve: %d test-part requests answered by %s, their true labels sent as feedback (POST /v1/endpoints/deflect/feedback)\n",
+		len(first), describeAnswered(answered))
+
+	_, err = svc.Deploy(ctx, deploy.Request{Endpoint: "deflect", Model: chal.Ref().String(), Strategy: deploy.Canary,
+		Steps: []int{20, 50, 100}, Interval: time.Second, MinRequests: 20, Reason: "quickstart: canary of the runner-up"})
+	if err != nil {
+		return err
+	}
+	if err := ls.syncer.Sync(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy canary --steps 20,50,100 --interval 1s (%s, validation %s %.4f vs %.4f)\n",
+		chal.Ref(), runnerUp.Run.Model, primary, runnerUp.Valid[primary], best.Valid[primary])
+	err = ls.runCanary(ctx, "deflect", f, rows, v.Roles.Target, time.Second, func(st deploy.Step) {
+		an := st.Analysis
+		acc := "-"
+		if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
+			acc = fmt.Sprintf("%.3f vs %.3f", *an.Canary.Accuracy, *an.Stable.Accuracy)
+		}
+		verdict := "passed"
+		if !an.Passed {
+			verdict = "failed: " + joinChecks(an.Failures)
+		}
+		fmt.Fprintf(out, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %.2f ms, online accuracy %s: %s -> %s\n",
+			an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, an.Canary.P99Ms, acc, verdict, st.Action)
+	})
+	if err != nil {
+		return err
+	}
+	if err := ls.stop(); err != nil {
+		return err
+	}
+	st, err := svc.Status(ctx, "deflect")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   mlw deploy status deflect: revision %d (%s), serves %s; mlw rollback deflect would switch back\n", st.Revision, st.State, serves(st.Spec))
+	return nil
+}
+
+func joinChecks(xs []string) string {
+	var b bytes.Buffer
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(x)
+	}
+	return b.String()
+}
+
+func describeAnswered(m map[string]int) string {
+	var b bytes.Buffer
+	for k, n := range m {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%d)", k, n)
+	}
+	return b.String()
+}
