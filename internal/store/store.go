@@ -134,7 +134,10 @@ type Store interface {
 	ListDeployments(ctx context.Context, p *ListDeploymentsParams) ([]*mlw.Deployment, error)
 
 	// LogPredictions appends prediction records in one transaction (a batch of
-	// the server's prediction log), assigning IDs. Records are not audited.
+	// the server's prediction log). The store assigns IDs (they are not written
+	// back into the records). Records are not audited. On PostgreSQL, IDs of
+	// concurrent writers may commit out of order: read new records with a
+	// time window or an overlap rather than by AfterID alone.
 	LogPredictions(ctx context.Context, p *LogPredictionsParams) error
 	// ListPredictions returns the records of an endpoint ordered by ID, with
 	// the label of their feedback joined (Label, Labeled), filtered by time
@@ -150,7 +153,7 @@ type Store interface {
 	// arrive before its prediction is logged. It returns EINVALID for an
 	// empty endpoint, request id or label, or a negative row.
 	RecordFeedback(ctx context.Context, p *RecordFeedbackParams) error
-	// AppendAlertEvent stores an alert event, assigning ID.
+	// AppendAlertEvent stores an alert event, assigning ID, and At when zero.
 	AppendAlertEvent(ctx context.Context, p *AppendAlertEventParams) (*mlw.AlertEvent, error)
 	// ListAlertEvents returns alert events ordered by time then ID, of one
 	// endpoint when set, at or after Since when set; the newest Limit when
