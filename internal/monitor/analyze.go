@@ -55,7 +55,7 @@ type modelInfo struct {
 	ref     string
 	b       *bundle.Bundle
 	mapping rowMap
-	rows    int   // primary rows served
+	rows    int // primary rows served
 }
 
 // analysis is the state of one Analyze call.
@@ -415,7 +415,7 @@ func (a *analysis) chooseReference(r *Report) *modelInfo {
 		}
 	}
 	if len(unknown) > 0 {
-		a.note("%s rows were served by model versions without a bundle (%s): they count as traffic only.", formatCount(n), joinMax(unknown, 5))
+		a.note("%s served by model versions without a bundle (%s): they count as traffic only.", counted(n, "row was", "rows were"), joinMax(unknown, 5))
 	}
 	for _, ref := range refs {
 		ix, ok := a.modelIx[ref]
@@ -490,6 +490,19 @@ func describeViolation(p *mlw.Prediction, got, want int, err error) string {
 		return where + ": no inputs logged"
 	}
 	return fmt.Sprintf("%s: %v", where, err)
+}
+
+// counted writes a count and its words, singular or plural: "1 row was",
+// "1,200 rows were".
+func counted(n int, one, many string) string {
+	return formatCount(n) + " " + plural(n, one, many)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // formatCount writes n with a thousands separator for notes.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"mlw.dev/feature"
+	"mlw.dev/frame"
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
 	"mlw.dev/metrics"
@@ -252,8 +254,8 @@ func TestAnalyzeDataQuality(t *testing.T) {
 	set(2, `[0, 1e6, 0, 0, 0, "gold"]`)
 	set(3, `[0, "n/a", 0, 0, 0, "platinum"]`)
 	set(4, `[0, "2.5", true, 0, 0, 3]`) // a number string is read as a number
-	set(5, `[0, 0, 0, 0, "pro"]`)      // too short
-	set(6, `[0, 0, 0, 0, 0, "pro"`)    // not JSON
+	set(5, `[0, 0, 0, 0, "pro"]`)       // too short
+	set(6, `[0, 0, 0, 0, 0, "pro"`)     // not JSON
 	set(7, ``)
 	set(8, `[0, "", 0, 0, 0, ""]`) // empty strings are missing
 	r, err := Analyze(hour(preds, map[string]*bundle.Bundle{"churn@1": b}))
@@ -367,4 +369,56 @@ func TestAnalyzeEmptyWindowEncodes(t *testing.T) {
 	require.NotContains(t, string(data), "latency_ms")
 	require.Contains(t, string(data), `"variants":[]`)
 	require.Contains(t, string(data), `"alerts":[]`)
+}
+
+func TestAnalyzeBooleanDatetimeAndNumericCategories(t *testing.T) {
+	t.Parallel()
+	const n = 400
+	active := make([]bool, n)
+	signup := make([]time.Time, n)
+	seats := make([]float64, n)
+	for i := range n {
+		active[i] = i%3 != 0
+		signup[i] = time.Date(2024, time.Month(1+i%12), 1+i%28, i%24, 0, 0, 0, time.UTC)
+		seats[i] = float64(1 + i%3)
+	}
+	f, err := frame.New([]string{"active", "signup", "seats"}, []frame.Column{
+		frame.NewBool(active, nil), frame.NewDatetimeFromTimes(signup), frame.NewNumeric(seats)})
+	require.NoError(t, err)
+	pipe, err := feature.Fit(f, frame.InferSchema(f, frame.SchemaOptions{}), feature.ForBoosting())
+	require.NoError(t, err)
+	b := &bundle.Bundle{Header: bundle.Header{Task: "regression", Pipeline: pipe}}
+	b.Reference = b.NewReference(f, nil)
+
+	var preds []*mlw.Prediction
+	for i := range n {
+		ts := signup[i].Format(time.RFC3339)
+		if i%2 == 0 {
+			ts = signup[i].Format("2006-01-02 15:04:05")
+		}
+		preds = append(preds, &mlw.Prediction{RequestID: fmt.Sprint(i), Model: "m", Version: 1, At: t0.Add(time.Duration(i) * time.Second),
+			Inputs: []byte(fmt.Sprintf(`[%t, %q, %g]`, active[i], ts, seats[i]))})
+	}
+	preds[0].Inputs = []byte(`["true", 17, 4]`)
+	preds[1].Inputs = []byte(`[null, "2024-02-30", null]`)
+	r, err := Analyze(hour(preds, map[string]*bundle.Bundle{"m@1": b}))
+	require.NoError(t, err)
+	for _, d := range r.Drift {
+		require.False(t, d.Drifted, "%+v", d)
+		require.Empty(t, d.Note)
+	}
+	require.Equal(t, "ks", driftOfFeature(t, r, "signup").Method, "date-times compare as numbers")
+	require.Equal(t, "chisquare", driftOfFeature(t, r, "active").Method)
+	signupQ := qualityOf(t, r, "signup")
+	require.Equal(t, 2, signupQ.TypeErrors, "a number and an impossible date")
+	require.Zero(t, signupQ.OutOfRange)
+	require.Zero(t, qualityOf(t, r, "active").UnseenCategories)
+	require.InDelta(t, 1.0/n, qualityOf(t, r, "active").MissingRate, 1e-12)
+	seatsQ := qualityOf(t, r, "seats")
+	if ref := driftOfFeature(t, r, "seats"); ref.Method == "chisquare" {
+		require.Equal(t, 1, seatsQ.UnseenCategories, "4 seats were never seen")
+		require.Equal(t, []string{"4"}, seatsQ.UnseenExamples)
+	} else {
+		require.Equal(t, 1, seatsQ.OutOfRange)
+	}
 }

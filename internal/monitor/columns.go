@@ -45,14 +45,6 @@ type column struct {
 	present, missing, typeErrors, outOfRange int
 }
 
-// numericRef reports whether the feature is compared as numbers.
-func (c *column) numericRef() bool {
-	if c.ref != nil {
-		return c.ref.Numeric != nil
-	}
-	return c.kind != colCategorical
-}
-
 // parseWorker holds one goroutine's buffers and counts while parsing.
 type parseWorker struct {
 	vals     []rawValue

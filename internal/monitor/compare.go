@@ -73,7 +73,7 @@ func (a *analysis) inputs(r *Report, ref *modelInfo) error {
 	bad, first := parseInputs(cols, a.in.Predictions, order, func(p int) *rowMap { return &a.models[model[p]].mapping }, ok)
 	r.SchemaViolations = bad
 	if bad > 0 {
-		a.note("%s rows break the input signature and are left out of drift and data quality; the first: %s.", formatCount(bad), first)
+		a.note("%s the input signature and %s left out of drift and data quality; the first: %s.", counted(bad, "row breaks", "rows break"), plural(bad, "is", "are"), first)
 	}
 	valid := make([]int, a.nb)
 	for b := range a.nb {

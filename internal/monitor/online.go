@@ -82,7 +82,7 @@ func (a *analysis) online(r *Report, ref *modelInfo) {
 			target, pred = append(target, y), append(pred, p.Score)
 		}
 		if bad > 0 {
-			a.note("%s labelled rows have a label or prediction that is not a number and are left out of the online metrics.", formatCount(bad))
+			a.note("%s a label or prediction that is not a number and %s left out of the online metrics.", counted(bad, "labelled row has", "labelled rows have"), plural(bad, "is", "are"))
 		}
 		r.Online.LabeledRows = len(target)
 		in := metrics.Input{Target: target, Predicted: pred}

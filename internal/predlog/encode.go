@@ -85,7 +85,7 @@ type encoder struct {
 	// recs are the records of the last segment (not cleared between
 	// observations: at most segmentRows records stay alive).
 	recs  []mlw.Prediction
-	buf   []byte // scratch for one value
+	buf   []byte // scratch for one JSON array or number
 	chunk []byte // the current chunk; its unused part is chunk[len:cap]
 }
 

@@ -263,6 +263,28 @@ func TestAppendNumber(t *testing.T) {
 	}
 }
 
+func FuzzAppendNumber(f *testing.F) {
+	if testing.Short() {
+		f.Skip("fuzzing is skipped under -short")
+	}
+	for _, x := range []float64{0, 0.5, -0.123456, 1e-7, 1e21, 2147483647.999999, math.NaN()} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		got := string(appendNumber(nil, x))
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			require.Equal(t, "null", got)
+			return
+		}
+		want, err := json.Marshal(x)
+		require.NoError(t, err)
+		if x == 0 {
+			want = []byte("0")
+		}
+		require.Equal(t, string(want), got)
+	})
+}
+
 func TestAppendString(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -11,8 +11,8 @@
 //	_ = l.Close(ctx)     // write what is queued
 //
 // Observe converts and enqueues without blocking: when Config.Queue records
-// are waiting, further records are dropped and counted rather than slowing
-// the request. A batch the sink keeps refusing is dropped and counted too.
+// (or Config.QueueBytes of them) are waiting, further records are dropped and
+// counted rather than slowing the request. A batch the sink keeps refusing is dropped and counted too.
 // Dropped (and the metric mlw_predictions_dropped_total) tells how many
 // records were lost; logged + dropped is every record observed.
 //
@@ -36,6 +36,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -47,6 +48,7 @@ import (
 // Defaults of Config.
 const (
 	DefaultQueue         = 65536
+	DefaultQueueBytes    = 64 << 20
 	DefaultBatch         = 1000
 	DefaultFlushInterval = time.Second
 	DefaultRetries       = 3
@@ -68,7 +70,8 @@ const (
 // Reasons a record is dropped (the reason label of
 // mlw_predictions_dropped_total).
 const (
-	// ReasonQueueFull: Config.Queue records were already waiting.
+	// ReasonQueueFull: Config.Queue records, or Config.QueueBytes, were
+	// already waiting.
 	ReasonQueueFull = "queue_full"
 	// ReasonSinkError: the sink refused the record's batch on every attempt.
 	ReasonSinkError = "sink_error"
@@ -98,9 +101,14 @@ type Config struct {
 	// Queue bounds the records observed and not yet written, including the
 	// batch being written (default 65536); beyond it, records are dropped.
 	Queue int
+	// QueueBytes bounds the memory of those records (default 64 MiB),
+	// counting each as its JSON and error text plus the size of an
+	// mlw.Prediction, so that rows of long strings cannot exhaust memory
+	// while the store is slow.
+	QueueBytes int
 	// Batch is the most records one LogPredictions call receives (default
-	// 1000, or Queue when smaller). A full batch is written at once; a partial one waits at most
-	// FlushInterval (default 1 s).
+	// 1000, or Queue when smaller). A full batch is written at once; a
+	// partial one waits at most FlushInterval (default 1 s).
 	Batch         int
 	FlushInterval time.Duration
 	// Retries is how many times a refused batch is written again before it
@@ -108,8 +116,9 @@ type Config struct {
 	// 100 ms) before the first retry and twice as long before each next one.
 	Retries      int
 	RetryBackoff time.Duration
-	// Logger receives an ERROR line per dropped batch and a WARN line per
-	// flush interval in which the queue was full. Nil discards.
+	// Logger receives an ERROR line per batch dropped after its retries, a
+	// WARN line per flush interval in which the queue was full, and a DEBUG
+	// line per retry. Nil discards.
 	Logger *slog.Logger
 	// Registerer receives the logger's metrics; nil means they are not
 	// registered.
@@ -119,6 +128,7 @@ type Config struct {
 // WithDefaults returns c with zero fields set to their defaults.
 func (c Config) WithDefaults() Config {
 	c.Queue = cmp.Or(c.Queue, DefaultQueue)
+	c.QueueBytes = cmp.Or(c.QueueBytes, DefaultQueueBytes)
 	c.Batch = cmp.Or(c.Batch, min(DefaultBatch, max(c.Queue, 1)))
 	c.FlushInterval = cmp.Or(c.FlushInterval, DefaultFlushInterval)
 	c.Retries = cmp.Or(c.Retries, DefaultRetries)
@@ -137,6 +147,8 @@ func (c Config) Validate() error {
 		return mlw.Errorf(mlw.EINVALID, "predlog: no sink")
 	case c.Queue < 0:
 		return mlw.Errorf(mlw.EINVALID, "predlog: queue %d is negative", c.Queue)
+	case c.QueueBytes < 0:
+		return mlw.Errorf(mlw.EINVALID, "predlog: queue bytes %d is negative", c.QueueBytes)
 	case c.Batch < 0:
 		return mlw.Errorf(mlw.EINVALID, "predlog: batch %d is negative", c.Batch)
 	case c.Batch > c.Queue:
@@ -161,8 +173,9 @@ type Logger struct {
 	// pending counts the records observed and neither written nor dropped:
 	// queued, or in the batch being written. It changes under mu and is read
 	// without it.
-	pending atomic.Int64
-	closing atomic.Bool // set under mu with closed
+	pending      atomic.Int64
+	pendingBytes atomic.Int64 // their size (see recordSize)
+	closing      atomic.Bool  // set under mu with closed
 
 	mu      sync.Mutex
 	full    [][]mlw.Prediction // full batches, oldest first
@@ -180,6 +193,7 @@ type Logger struct {
 	logged    atomic.Uint64
 	dropped   atomic.Uint64
 	queueFull atomic.Uint64 // dropped because the queue was full
+	warned    uint64        // queueFull when last logged (writer, then Close)
 }
 
 // maxSpare bounds the emptied batches kept for reuse.
@@ -273,7 +287,7 @@ func (l *Logger) Observe(o *serve.Observation) {
 		l.drop(n, ReasonClosed)
 		return
 	}
-	if l.pending.Load() >= int64(l.cfg.Queue) {
+	if l.pending.Load() >= int64(l.cfg.Queue) || l.pendingBytes.Load() >= int64(l.cfg.QueueBytes) {
 		l.drop(n, ReasonQueueFull)
 		return
 	}
@@ -287,8 +301,8 @@ func (l *Logger) Observe(o *serve.Observation) {
 		for lo := 0; lo < n; lo += segmentRows {
 			hi := min(lo+segmentRows, n)
 			e.convert(&c, o, lo, hi)
-			if k := l.enqueue(e.recs); k < len(e.recs) {
-				l.drop(n-hi, ReasonQueueFull) // the rows not converted yet
+			if reason := l.enqueue(e.recs); reason != "" {
+				l.drop(n-hi, reason) // the rows not converted yet
 				break
 			}
 		}
@@ -296,16 +310,23 @@ func (l *Logger) Observe(o *serve.Observation) {
 	l.pool.Put(e)
 }
 
-// enqueue appends as many of recs as fit in the queue, drops the rest, and
-// returns how many it queued.
-func (l *Logger) enqueue(recs []mlw.Prediction) int {
+// enqueue appends as many of recs as fit in the queue and drops the rest.
+// It returns why it dropped records, or "" when it queued them all.
+func (l *Logger) enqueue(recs []mlw.Prediction) string {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
 		l.drop(len(recs), ReasonClosed)
-		return 0
+		return ReasonClosed
 	}
-	k := min(len(recs), l.cfg.Queue-int(l.pending.Load()))
+	k, size, room := 0, 0, l.cfg.QueueBytes-int(l.pendingBytes.Load())
+	for n := min(len(recs), l.cfg.Queue-int(l.pending.Load())); k < n; k++ {
+		z := recordSize(&recs[k])
+		if size+z > room {
+			break
+		}
+		size += z
+	}
 	kick := false
 	for rest := recs[:k]; len(rest) > 0; {
 		if l.tail == nil {
@@ -320,6 +341,7 @@ func (l *Logger) enqueue(recs []mlw.Prediction) int {
 		}
 	}
 	l.pending.Add(int64(k))
+	l.pendingBytes.Add(int64(size))
 	l.mu.Unlock()
 	if kick {
 		select {
@@ -329,8 +351,14 @@ func (l *Logger) enqueue(recs []mlw.Prediction) int {
 	}
 	if k < len(recs) {
 		l.drop(len(recs)-k, ReasonQueueFull)
+		return ReasonQueueFull
 	}
-	return k
+	return ""
+}
+
+// recordSize is what a queued record counts against Config.QueueBytes.
+func recordSize(r *mlw.Prediction) int {
+	return int(unsafe.Sizeof(*r)) + len(r.Inputs) + len(r.Proba) + len(r.Error)
 }
 
 // newBatch returns an empty batch of capacity Batch. l.mu is held.
@@ -368,8 +396,13 @@ func (l *Logger) take(partial bool) []mlw.Prediction {
 // spare batch are not cleared (they are overwritten when it is reused): what
 // they keep alive is bounded by maxSpare batches.
 func (l *Logger) release(b []mlw.Prediction) {
+	size := 0
+	for i := range b {
+		size += recordSize(&b[i])
+	}
 	l.mu.Lock()
 	l.pending.Add(-int64(len(b)))
+	l.pendingBytes.Add(-int64(size))
 	if len(l.spare) < maxSpare && cap(b) == l.cfg.Batch {
 		l.spare = append(l.spare, b[:0])
 	}
@@ -391,7 +424,6 @@ func (l *Logger) run(ctx context.Context) {
 	defer close(l.done)
 	t := time.NewTicker(l.cfg.FlushInterval)
 	defer t.Stop()
-	var warned uint64
 	for {
 		partial := false
 		select {
@@ -410,10 +442,16 @@ func (l *Logger) run(ctx context.Context) {
 			}
 			l.release(b)
 		}
-		if n := l.queueFull.Load(); n > warned {
-			l.log.WarnContext(ctx, "prediction log queue full: predictions dropped", LogKeyDropped, n-warned, LogKeyTotal, n)
-			warned = n
-		}
+		l.warnDrops(ctx)
+	}
+}
+
+// warnDrops logs the records dropped because the queue was full since it
+// last did.
+func (l *Logger) warnDrops(ctx context.Context) {
+	if n := l.queueFull.Load(); n > l.warned {
+		l.log.WarnContext(ctx, "prediction log queue full: predictions dropped", LogKeyDropped, n-l.warned, LogKeyTotal, n)
+		l.warned = n
 	}
 }
 
@@ -437,6 +475,7 @@ func (l *Logger) drain(ctx context.Context) error {
 		l.release(b)
 		b = l.take(true)
 	}
+	l.warnDrops(ctx)
 	switch {
 	case lost > 0:
 		return fmt.Errorf("predlog: close: %d predictions not written (%d refused by the sink): %w", lost+refused, refused, context.Cause(ctx))
@@ -479,7 +518,7 @@ func (l *Logger) write(ctx context.Context, b []mlw.Prediction) int {
 			l.drop(len(b), ReasonSinkError)
 			return dropped
 		}
-		l.log.WarnContext(ctx, "prediction log write failed; retrying", LogKeyRecords, len(b), LogKeyAttempt, attempt, LogKeyError, err.Error())
+		l.log.DebugContext(ctx, "prediction log write failed; retrying", LogKeyRecords, len(b), LogKeyAttempt, attempt, LogKeyError, err.Error())
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():

@@ -154,6 +154,31 @@ mlw_predictions_logged_total 4
 	require.Equal(t, 1, testutil.CollectAndCount(l.metrics.flush))
 }
 
+func TestQueueBytes(t *testing.T) {
+	t.Parallel()
+	sink := &fakeSink{}
+	l := newLogger(t, sink, Config{Queue: 100, QueueBytes: 4096})
+	observe(t, l, "a", 20) // about 550 bytes each
+	queued := l.pending.Load()
+	require.Greater(t, queued, int64(1))
+	require.Less(t, queued, int64(20))
+	require.LessOrEqual(t, l.pendingBytes.Load(), int64(4096))
+	require.Equal(t, uint64(20-queued), l.Dropped())
+	require.NoError(t, l.Close(context.Background()))
+	require.Equal(t, uint64(queued), l.Logged())
+	require.Zero(t, l.pendingBytes.Load())
+
+	// A row larger than the whole budget is dropped, the next ones are not.
+	l = newLogger(t, sink, Config{Queue: 100, QueueBytes: 4096})
+	o := wideObservation(sharedWide(t), 1, false)
+	o.Inputs[29].Str = strings.Repeat("x", 5000)
+	l.Observe(o)
+	require.Equal(t, uint64(1), l.Dropped())
+	observe(t, l, "b", 1)
+	require.NoError(t, l.Close(context.Background()))
+	require.Equal(t, uint64(1), l.Logged())
+}
+
 func TestMetricsRegisterOnce(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
