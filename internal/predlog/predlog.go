@@ -1,7 +1,7 @@
 // Package predlog is the server's prediction log: it turns the predictions
 // the inference server makes (serve.Observation) into mlw.Prediction records,
 // one per row, and writes them to the store in batches from a background
-// goroutine, so that logging never slows an answer.
+// goroutine, so that logging never blocks an answer.
 //
 //	l, _ := predlog.New(predlog.Config{Sink: st, Logger: logger, Registerer: reg})
 //	_ = l.Start(ctx)
@@ -11,18 +11,19 @@
 //	_ = l.Close(ctx)     // write what is queued
 //
 // Observe converts and enqueues without blocking: when Config.Queue records
-// (or Config.QueueBytes of them) are waiting, further records are dropped and
-// counted rather than slowing the request. A batch the sink keeps refusing is dropped and counted too.
-// Dropped (and the metric mlw_predictions_dropped_total) tells how many
-// records were lost; logged + dropped is every record observed.
+// (or Config.QueueBytes of them) are waiting, further records are dropped
+// and counted rather than slowing the request. A batch the sink keeps
+// refusing is dropped and counted too. Dropped (and the metric
+// mlw_predictions_dropped_total) tells how many records were lost; logged +
+// dropped is every record observed.
 //
 // Records follow mlw.Prediction: Inputs is a JSON array of the row's raw
 // values in signature order (null for a missing value, and for a NaN or
 // infinite number), Proba a JSON array of the class probabilities (null for
 // a NaN or infinite one). Score is 0 when the model's output is NaN or
 // infinite (SQLite stores NaN as NULL, and JSON has neither); Output keeps
-// the text "NaN", "+Inf" or "-Inf". Strings are stored with NUL bytes and
-// invalid UTF-8 replaced by U+FFFD, which PostgreSQL cannot store.
+// the text "NaN", "+Inf" or "-Inf". In strings, NUL bytes and invalid
+// UTF-8, which PostgreSQL cannot store, are replaced by U+FFFD.
 //
 // Retain deletes old records in a loop; ParseRetention reads the retention
 // setting ("30d", "2w", "12h").
