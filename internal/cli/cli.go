@@ -169,7 +169,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 		app.undeployCommand(),
 		app.servedCommand())
 	add("monitor",
-		planned("monitor", "Latency, errors, data and prediction drift, online metrics of an endpoint", 8),
+		app.monitorCommand(),
 		app.feedbackCommand(),
 		planned("retrain", "Run the retraining workflow when the policy says so", 8))
 	add("govern", app.lineageCommand(),

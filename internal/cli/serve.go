@@ -15,6 +15,7 @@ import (
 
 	"mlw.dev/internal/deploy"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/monitor"
 	"mlw.dev/internal/predlog"
 	"mlw.dev/internal/serve"
 )
@@ -138,6 +139,9 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer e.Close()
+	if _, err := monitor.ParseRules(e.proj.Config.Monitoring.Alerts); err != nil {
+		return mlw.Errorf(mlw.EINVALID, "mlw.yaml monitoring.alerts: %v", err)
+	}
 	keep, err := predlog.ParseRetention(e.proj.Config.Monitoring.Retention)
 	if err != nil {
 		return mlw.Errorf(mlw.EINVALID, "mlw.yaml monitoring.retention: %v", mlw.ErrorMessage(err))
@@ -197,7 +201,7 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 	}
 	wg.Go(func() { syncer.Run(bg) })
 	wg.Go(func() { (&deploy.Controller{Service: svc, Logger: log, Every: o.poll}).Run(bg) })
-	wg.Go(func() { app.runAlerts(bg, e, plog, o.alertEvery, log) })
+	wg.Go(func() { app.runAlerts(bg, e, plog, o.alertEvery, table.Endpoints, log) })
 
 	eps := table.Endpoints()
 	fmt.Fprintf(app.Out, "mlw serve: listening on http://%s (%d endpoints: %s)\n", s.Addr(), len(eps), strings.Join(eps, ", "))
@@ -218,13 +222,4 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 	}
 	fmt.Fprintln(app.Out, "mlw serve: stopped")
 	return err
-}
-
-// runAlerts evaluates the alert rules of mlw.yaml until ctx ends.
-func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, every time.Duration, log *slog.Logger) {
-	_ = ctx
-	_ = e
-	_ = plog
-	_ = every
-	_ = log
 }

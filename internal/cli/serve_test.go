@@ -127,7 +127,11 @@ func TestServeDeployLifecycle(t *testing.T) {
 
 	tokenFile := filepath.Join(dir, "admin.token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600))
-	s := startServer(t, dir, "--admin-token-file", tokenFile)
+	yaml := filepath.Join(dir, "mlw.yaml")
+	src, err := os.ReadFile(yaml)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(yaml, bytes.Replace(src, []byte("alerts: []"), []byte(`alerts: ["error_rate > 1%"]`), 1), 0o644))
+	s := startServer(t, dir, "--admin-token-file", tokenFile, "--alert-every", "100ms")
 	require.Contains(t, s.out.String(), "(1 endpoints: iris)")
 
 	code, data := s.post(t, "/v1/endpoints/iris/predict", irisRow)
@@ -142,6 +146,10 @@ func TestServeDeployLifecycle(t *testing.T) {
 	require.Equal(t, 200, code, "%s", data)
 	code, _ = s.post(t, "/v1/endpoints/iris/predict", `{"instances": [{"sepal length (cm)": "x"}]}`)
 	require.Equal(t, 400, code)
+	require.Eventually(t, func() bool {
+		r := run(t, dir, nil, "audit", "--action", "alert.")
+		return strings.Contains(r.stdout, "alert.firing")
+	}, 20*time.Second, 100*time.Millisecond, "one failed request of two fires error_rate > 1%%")
 
 	// A change from another process is picked up without a restart.
 	r = run(t, dir, nil, "deploy", "iris", "iris@2", "--strategy", "shadow")
@@ -197,6 +205,36 @@ func TestServeDeployLifecycle(t *testing.T) {
 	r = run(t, dir, nil, "served", "iris", "--at", "2026-11-28T09:29:00Z")
 	require.Equal(t, ExitError, r.code)
 	require.Contains(t, r.stderr, "was first deployed at")
+
+	// mlw monitor reads the same log (the CLI's test clock is earlier than
+	// the server's real one, hence the explicit window).
+	r = run(t, dir, nil, "monitor", "iris", "--since", "2026-11-28", "--until", "2100-01-01", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var mon struct {
+		Requests  int    `json:"requests"`
+		Errors    int    `json:"errors"`
+		Reference string `json:"reference"`
+		Drift     []struct {
+			Feature string
+			Method  string
+		}
+		Online struct {
+			LabeledRows int `json:"labeled_rows"`
+		}
+		Alerts []struct{ State, Rule string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &mon), r.stdout)
+	require.GreaterOrEqual(t, mon.Requests, 23)
+	require.Equal(t, 1, mon.Errors)
+	require.Len(t, mon.Drift, 4, "one drift result per iris feature")
+	require.Equal(t, 1, mon.Online.LabeledRows)
+	require.NotEmpty(t, mon.Alerts)
+	require.Equal(t, "firing", mon.Alerts[0].State)
+	htmlPath := filepath.Join(dir, "monitor.html")
+	r = run(t, dir, nil, "monitor", "iris", "--since", "2026-11-28", "--until", "2100-01-01", "--html", htmlPath)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "traffic: ")
+	require.FileExists(t, htmlPath)
 
 	r = run(t, dir, nil, "audit", "--action", "deploy.")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -162,6 +162,8 @@ type Monitoring struct {
 	Drift     DriftConfig `yaml:"drift" json:"drift"`
 	Alerts    []string    `yaml:"alerts" json:"alerts"`
 	Retention string      `yaml:"retention,omitempty" json:"retention,omitempty"`
+	// Webhook receives alert events as JSON ({"alerts": [...]}), with retries.
+	Webhook string `yaml:"webhook,omitempty" json:"webhook,omitempty"`
 }
 
 // DriftConfig chooses drift methods and thresholds.

@@ -92,7 +92,9 @@ monitoring:
     categorical: auto          # auto | chisquare | jensenshannon | psi
     threshold: 0.1
     dataset_share: 0.5         # dataset drift when this share of features drift
-  alerts: []                   # e.g. ["p99 > 50ms for 5m", "error_rate > 1%", "drift_share > 0.3"]
+  alerts: []                   # e.g. ["p99 > 50ms for 5m", "error_rate > 1%", "drift_share > 0.3", "online accuracy < 0.8", "no traffic for 1h"]
+  # retention: 30d             # prediction log kept this long
+  # webhook: https://hooks.example.com/mlw   # alert events are POSTed here
 
 # Retraining policy.
 retrain:
