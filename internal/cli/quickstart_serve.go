@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"mlw.dev/frame"
+	"mlw.dev/internal/artifact"
 	"mlw.dev/internal/deploy"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/monitor"
 	"mlw.dev/internal/predlog"
 	"mlw.dev/internal/serve"
 	"mlw.dev/internal/store"
@@ -310,4 +312,67 @@ func describeAnswered(m map[string]int) string {
 		fmt.Fprintf(&b, "%s (%d)", k, n)
 	}
 	return b.String()
+}
+
+// shiftColumn returns f with a numeric column multiplied by factor (a planted
+// drift for the quickstart's simulated traffic).
+func shiftColumn(f *frame.Frame, name string, factor float64) (*frame.Frame, error) {
+	cols := make([]frame.Column, f.NumCols())
+	for j := range cols {
+		cols[j] = f.ColumnAt(j)
+		if f.Name(j) != name {
+			continue
+		}
+		src, ok := cols[j].(*frame.Numeric)
+		if !ok {
+			return nil, mlw.Errorf(mlw.EINVALID, "column %s is not numeric", name)
+		}
+		vals := make([]float64, src.Len())
+		for i, x := range src.Values() {
+			vals[i] = x * factor // NaN (missing) stays missing
+		}
+		cols[j] = frame.NewNumeric(vals)
+	}
+	return frame.New(f.Names(), cols)
+}
+
+// quickstartMonitor replays test traffic whose order values have tripled
+// and shows what mlw monitor finds.
+func (app *App) quickstartMonitor(ctx context.Context, e *env, f *frame.Frame, rows []int, target, htmlPath string) error {
+	out := app.Out
+	shifted, err := shiftColumn(f, "order_value", 3)
+	if err != nil {
+		return err
+	}
+	svc := e.deployService()
+	svc.Now = time.Now
+	ls, err := e.startLiveServer(ctx, svc)
+	if err != nil {
+		return err
+	}
+	defer ls.stop()
+	start := time.Now().UTC()
+	n := min(400, len(rows))
+	if _, err := ls.traffic(ctx, "deflect", shifted, rows[:n], target); err != nil {
+		return err
+	}
+	if err := ls.stop(); err != nil {
+		return err
+	}
+	rep, err := e.monitorWindow(ctx, "deflect", start, time.Now().UTC().Add(time.Second), 0, nil)
+	if err != nil {
+		return err
+	}
+	var drifted []string
+	for _, d := range rep.Drift {
+		if d.Drifted {
+			drifted = append(drifted, fmt.Sprintf("%s (%s %.3g)", d.Feature, d.Method, d.Value))
+		}
+	}
+	fmt.Fprintf(out, "   %d more requests whose order_value tripled, with feedback; mlw monitor deflect --html monitor.html:\n", n)
+	fmt.Fprintf(out, "   drifted: %s; drift share %.0f%%, dataset drift %v\n", joinChecks(drifted), 100*rep.DriftShare, rep.DatasetDrift)
+	if m, ok := rep.Online.Metrics[rep.Online.Primary]; ok {
+		fmt.Fprintf(out, "   online %s %.4f over %d labeled rows (test %.4f)\n", rep.Online.Primary, m, rep.Online.LabeledRows, rep.Online.Expected[rep.Online.Primary])
+	}
+	return artifact.WriteFileAtomic(htmlPath, func(w io.Writer) error { return monitor.WriteHTML(w, rep) })
 }
