@@ -236,6 +236,9 @@ func TestServeDeployLifecycle(t *testing.T) {
 	require.Contains(t, r.stdout, "traffic: ")
 	require.FileExists(t, htmlPath)
 
+	r = run(t, dir, nil, "status")
+	require.Contains(t, r.stdout, "alert firing on iris: error rate")
+
 	r = run(t, dir, nil, "audit", "--action", "deploy.")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "deploy.promote")

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"mlw.dev/internal/deploy"
 	"mlw.dev/internal/lifecycle"
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
@@ -158,7 +160,26 @@ func gatherFacts(ctx context.Context, e *env) (*lifecycle.Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Deployments = len(deps)
+	for _, d := range deps {
+		if d.State == deploy.StateUndeployed {
+			continue
+		}
+		f.Deployments++
+		evs, err := e.store.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: d.Endpoint, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		latest := map[string]*mlw.AlertEvent{}
+		for _, ev := range evs { // oldest first: the last one of a rule is its state
+			latest[ev.Rule] = ev
+		}
+		for _, ev := range latest {
+			if ev.State == mlw.AlertFiring {
+				f.FiringAlerts = append(f.FiringAlerts, d.Endpoint+": "+ev.Message)
+			}
+		}
+	}
+	slices.Sort(f.FiringAlerts)
 	return f, nil
 }
 

@@ -31,6 +31,7 @@ type Facts struct {
 	TestEvalMax    int // most models evaluated on one test part
 	Deployments    int
 	AlertRules     int
+	FiringAlerts   []string // "ENDPOINT: message" of each alert firing now
 	GateOverrides  int
 }
 
@@ -128,6 +129,9 @@ func Assess(f Facts) *Status {
 	}
 	if f.Deployments > 0 && f.AlertRules == 0 {
 		add("no_monitoring", "error", "a model is in production without monitoring alerts")
+	}
+	for _, a := range f.FiringAlerts {
+		add("alert_firing", "error", "alert firing on %s (mlw monitor shows it)", a)
 	}
 	if f.GateOverrides > 0 {
 		add("gate_override", "warning", "%d promotion(s) overrode a failing gate", f.GateOverrides)

@@ -22,6 +22,7 @@ func TestAssess(t *testing.T) {
 		{"trained", Facts{CanvasTargets: 1, Datasets: 1, Profiles: 1, Splits: 1, Runs: 3, BaselineRuns: 1}, StageEvaluate, nil},
 		{"test reuse", Facts{CanvasTargets: 1, Datasets: 1, Profiles: 1, Splits: 1, Runs: 3, BaselineRuns: 1, ModelVersions: 2, Champion: true, TestEvals: 3, TestEvalMax: 3}, StageDeploy, []string{"test_set_reuse"}},
 		{"deployed unmonitored", Facts{CanvasTargets: 1, Datasets: 1, Profiles: 1, Splits: 1, Runs: 3, BaselineRuns: 1, ModelVersions: 1, Champion: true, Deployments: 1}, StageMonitor, []string{"no_monitoring"}},
+		{"alert firing", Facts{CanvasTargets: 1, Datasets: 1, Profiles: 1, Splits: 1, Runs: 3, BaselineRuns: 1, ModelVersions: 1, Champion: true, Deployments: 1, AlertRules: 2, FiringAlerts: []string{"web: error rate 3% > 1%"}}, StageMonitor, []string{"alert_firing"}},
 		{"all done", Facts{CanvasTargets: 1, Datasets: 1, Profiles: 1, Splits: 1, Runs: 3, BaselineRuns: 1, ModelVersions: 1, Champion: true, Deployments: 1, AlertRules: 2}, StageMonitor, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
