@@ -4,13 +4,20 @@
 //
 //	fit   -csv FILE -out DIR      fit the 100-tree gbdt bundle on the first 80% of rows;
 //	                              write DIR/model.mlwb and DIR/body.json (one test row)
-//	serve -bundle FILE -addr A    serve the bundle as endpoint "synth" with internal/serve
+//	serve -bundle FILE -addr A    serve the bundle as endpoint "synth" with internal/serve;
+//	      [-log DB] [-monitor-every D] [-stats FILE]
+//	                              with -log, log every prediction to the SQLite store DB
+//	                              through internal/predlog, as mlw serve does; with
+//	                              -monitor-every, analyse the last 10 minutes of the log
+//	                              every D, as mlw serve's alert loop does; -stats writes
+//	                              the log's and the analyses' counts on shutdown (JSON)
 //	bare  -addr A                 a bare net/http handler answering a fixed JSON body
 //	load  -url U -body F -rate R  open-loop load at a fixed rate; prints latency percentiles (JSON)
 //	seq   -url U -body F -n N     N sequential requests on one connection; prints percentiles (JSON)
 //	wait  -url U                  wait until U answers
 //	rss   -pid P                  print VmRSS and VmHWM of a process in MB (JSON)
 //	cpu   -pid P                  print the CPU seconds (user + system) a process has used
+//	count -db DB                  print the rows of the prediction log table of a SQLite store
 //	micro -bundle F -body F       time in-process, without the network: the model alone
 //	                              (bundle.RowPredictor), mlw's whole handler and the bare
 //	                              handler; the fastest of 200 chunks each, in ns per request (JSON)
@@ -19,6 +26,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -41,10 +49,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	_ "modernc.org/sqlite" // driver "sqlite", for count
 
 	"mlw.dev/feature"
 	"mlw.dev/frame"
+	"mlw.dev/internal/monitor"
+	"mlw.dev/internal/predlog"
 	"mlw.dev/internal/serve"
+	"mlw.dev/internal/store"
+	"mlw.dev/internal/store/sqlite"
 	"mlw.dev/model"
 	"mlw.dev/model/bundle"
 	"mlw.dev/model/gbdt"
@@ -52,10 +65,10 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: serve-bench fit|serve|bare|load|seq|wait|rss|cpu|micro [flags]")
+		fmt.Fprintln(os.Stderr, "usage: serve-bench fit|serve|bare|load|seq|wait|rss|cpu|count|micro [flags]")
 		os.Exit(2)
 	}
-	cmds := map[string]func([]string) error{"fit": fit, "serve": serveCmd, "bare": bare, "load": load, "seq": seq, "wait": wait, "rss": rss, "cpu": cpu, "micro": micro}
+	cmds := map[string]func([]string) error{"fit": fit, "serve": serveCmd, "bare": bare, "load": load, "seq": seq, "wait": wait, "rss": rss, "cpu": cpu, "count": count, "micro": micro}
 	f, ok := cmds[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "serve-bench: unknown command %q\n", os.Args[1])
@@ -106,6 +119,9 @@ func fit(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "fit %d rows in %.1fs\n", nTrain, time.Since(start).Seconds())
 	b := &bundle.Bundle{Header: bundle.Header{Task: "binary", Target: "target", Classes: []string{"0", "1"}, Pipeline: pipe}, Estimator: est}
+	// The training reference, as mlw train writes it, so that monitoring
+	// (serve -monitor-every) computes drift as it would in production.
+	b.Reference = b.NewReference(train, b.PredictMatrix(X))
 	data, err := b.Bytes()
 	if err != nil {
 		return err
@@ -127,13 +143,21 @@ func fit(args []string) error {
 	return os.WriteFile(filepath.Join(*out, "body.json"), []byte(sb.String()), 0o644)
 }
 
-// serveCmd runs the mlw server until SIGINT or SIGTERM.
+// serveCmd runs the mlw server until SIGINT or SIGTERM, with the prediction
+// log and the periodic analysis of mlw serve when -log and -monitor-every
+// say so (wired as internal/cli/serve.go wires them).
 func serveCmd(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	path := fs.String("bundle", "", "bundle file")
 	addr := fs.String("addr", "127.0.0.1:18082", "address")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	logPath := fs.String("log", "", "log every prediction to the SQLite store at this path (empty: no prediction log)")
+	monitorEvery := fs.Duration("monitor-every", 0, "with -log, analyse the last 10 minutes of the log this often (0: never)")
+	statsPath := fs.String("stats", "", "on shutdown, write the prediction log's and the analyses' counts to this file (JSON)")
 	_ = fs.Parse(args)
+	if *monitorEvery < 0 || *monitorEvery > 0 && *logPath == "" {
+		return errors.New("-monitor-every: want a positive duration, and -log")
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -161,20 +185,140 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := serve.New(serve.Config{
-		Addr: *addr, Router: table, Registerer: prometheus.NewRegistry(),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	reg := prometheus.NewRegistry()
+	cfg := serve.Config{Addr: *addr, Router: table, Registerer: reg, Logger: log}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var (
+		db   *sqlite.DB
+		plog *predlog.Logger
+	)
+	if *logPath != "" {
+		if db, err = sqlite.Open(ctx, *logPath); err != nil {
+			return err
+		}
+		defer db.Close()
+		if plog, err = predlog.New(predlog.Config{Sink: db, Logger: log, Registerer: reg}); err != nil {
+			return err
+		}
+		cfg.Observer = plog
+	}
+	s, err := serve.New(cfg)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	if plog != nil {
+		if err := plog.Start(bg); err != nil {
+			return err
+		}
+	}
 	if err := s.Start(ctx); err != nil {
 		return err
 	}
+	var (
+		mon monitorStats
+		wg  sync.WaitGroup
+	)
+	if *monitorEvery > 0 {
+		// Keyed NAME@N as predlog writes Model and Version: "synth@1".
+		bundles := map[string]*bundle.Bundle{fmt.Sprintf("%s@%d", m.Name(), m.Version()): b}
+		wg.Go(func() { mon.run(bg, db, "synth", bundles, *monitorEvery, log) })
+	}
 	<-ctx.Done()
-	return s.Stop()
+	err = s.Stop()
+	stopBG()
+	wg.Wait()
+	if plog == nil {
+		return err
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if cerr := plog.Close(flushCtx); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("flush the prediction log: %w", cerr))
+	}
+	stats := serveStats{Logged: plog.Logged(), Dropped: plog.Dropped(), Monitor: mon}
+	log.Info("prediction log", "logged", stats.Logged, "dropped", stats.Dropped,
+		"monitor_passes", mon.Passes, "monitor_max_rows", mon.MaxRows, "monitor_max_seconds", mon.MaxSeconds)
+	if *statsPath != "" {
+		data, jerr := json.Marshal(stats)
+		if jerr == nil {
+			jerr = os.WriteFile(*statsPath, append(data, '\n'), 0o644)
+		}
+		err = errors.Join(err, jerr)
+	}
+	return err
+}
+
+// serveStats is what serve -stats writes on shutdown.
+type serveStats struct {
+	Logged  uint64       `json:"logged"`
+	Dropped uint64       `json:"dropped"`
+	Monitor monitorStats `json:"monitor"`
+}
+
+// monitorStats counts the analyses of serve -monitor-every.
+type monitorStats struct {
+	Passes       int     `json:"passes"`
+	Errors       int     `json:"errors"`
+	MaxRows      int     `json:"max_rows"`
+	TotalSeconds float64 `json:"total_seconds"`
+	MaxSeconds   float64 `json:"max_seconds"`
+}
+
+// monitorWindow is the traffic mlw serve evaluates alert rules on.
+const monitorWindow = 10 * time.Minute
+
+// run analyses the endpoint's last monitorWindow of logged traffic every
+// interval until ctx ends, as mlw serve's alert loop does before it applies
+// the rules (internal/cli/monitor.go: runAlerts, monitorWindow). The reports
+// are dropped; a failed pass is logged and counted, like the alert loop's.
+func (ms *monitorStats) run(ctx context.Context, st *sqlite.DB, endpoint string, bundles map[string]*bundle.Bundle, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		rows, err := analyse(ctx, st, endpoint, bundles, start.UTC())
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			ms.Errors++
+			log.Error("monitor pass", "endpoint", endpoint, "err", err)
+			continue
+		}
+		d := time.Since(start).Seconds()
+		ms.Passes++
+		ms.MaxRows = max(ms.MaxRows, rows)
+		ms.TotalSeconds += d
+		ms.MaxSeconds = max(ms.MaxSeconds, d)
+		log.Debug("monitor pass", "endpoint", endpoint, "rows", rows, "seconds", d)
+	}
+}
+
+// analyse runs one analysis of the window ending now and returns the rows it read.
+func analyse(ctx context.Context, st *sqlite.DB, endpoint string, bundles map[string]*bundle.Bundle, now time.Time) (int, error) {
+	from := now.Add(-monitorWindow)
+	recs, err := st.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: from, Until: now, IncludeShadow: true})
+	if err != nil {
+		return 0, err
+	}
+	alerts, err := st.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: endpoint, Since: from})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := monitor.Analyze(monitor.Input{Endpoint: endpoint, From: from, To: now, Predictions: recs, Models: bundles, Alerts: alerts}); err != nil {
+		return 0, err
+	}
+	return len(recs), nil
 }
 
 // bareBody is about the size of mlw's answer for one row.
@@ -452,6 +596,27 @@ func cpu(args []string) error {
 		return err
 	}
 	fmt.Printf("%.2f\n", (utime+stime)/100)
+	return nil
+}
+
+// count prints the number of rows of the prediction log of a SQLite store.
+func count(args []string) error {
+	fs := flag.NewFlagSet("count", flag.ExitOnError)
+	path := fs.String("db", "", "SQLite store (serve -log)")
+	_ = fs.Parse(args)
+	if _, err := os.Stat(*path); err != nil { // sql.Open would create it
+		return err
+	}
+	db, err := sql.Open("sqlite", *path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow("SELECT count(*) FROM predictions").Scan(&n); err != nil {
+		return fmt.Errorf("count the predictions of %s: %w", *path, err)
+	}
+	fmt.Println(n)
 	return nil
 }
 

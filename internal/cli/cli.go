@@ -171,7 +171,7 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	add("monitor",
 		app.monitorCommand(),
 		app.feedbackCommand(),
-		planned("retrain", "Run the retraining workflow when the policy says so", 8))
+		app.retrainCommand())
 	add("govern", app.lineageCommand(),
 		app.auditCommand(), app.statusCommand())
 	add("start", app.quickstartCommand())

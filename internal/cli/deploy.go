@@ -19,7 +19,7 @@ import (
 // blue-green candidates are verified by loading them.
 func (e *env) deployService() *deploy.Service {
 	return &deploy.Service{Store: e.store, Now: e.app.Now, Actor: e.actor,
-		Verify: deploy.VerifyWith(&deploy.Loader{Blobs: e.artifacts})}
+		Verify: deploy.VerifyWith(&deploy.Loader{Blobs: e.artifacts}), Promoted: e.retire}
 }
 
 func (app *App) deployCommand() *cobra.Command {

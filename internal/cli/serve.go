@@ -33,6 +33,7 @@ type serveOptions struct {
 	maxBatch       int
 	timeout        time.Duration
 	alertEvery     time.Duration
+	retrainEvery   time.Duration
 }
 
 func (app *App) serveCommand() *cobra.Command {
@@ -62,7 +63,9 @@ failing an answer; dropped records are counted in
 mlw_predictions_dropped_total) for 'mlw monitor', 'mlw deploy status' and
 canary analysis; records older than monitoring.retention (default 30d) are
 deleted. Alert rules of mlw.yaml (monitoring.alerts) are evaluated every
---alert-every.
+--alert-every, and the retrain policy (retrain:) every --retrain-every: when a
+trigger holds and there is new data, the retraining workflow of 'mlw
+retrain' runs in the server.
 
 The server binds to loopback unless --addr says otherwise. With
 --token-file, model endpoints require "Authorization: Bearer TOKEN"; the
@@ -83,6 +86,7 @@ token.`,
 	f.IntVar(&o.maxBatch, "max-batch", serve.DefaultMaxBatch, "most rows in one request")
 	f.DurationVar(&o.timeout, "timeout", serve.DefaultRequestTimeout, "time to read and predict one request")
 	f.DurationVar(&o.alertEvery, "alert-every", time.Minute, "how often alert rules are evaluated")
+	f.DurationVar(&o.retrainEvery, "retrain-every", 5*time.Minute, "how often the retrain policy of mlw.yaml is evaluated")
 	return c
 }
 
@@ -131,8 +135,8 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.poll <= 0 || o.alertEvery <= 0 {
-		return usagef("mlw serve --poll 1s --alert-every 1m", "--poll and --alert-every must be positive")
+	if o.poll <= 0 || o.alertEvery <= 0 || o.retrainEvery <= 0 {
+		return usagef("mlw serve --poll 1s --alert-every 1m --retrain-every 5m", "--poll, --alert-every and --retrain-every must be positive")
 	}
 	e, err := app.open(ctx)
 	if err != nil {
@@ -202,6 +206,7 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 	wg.Go(func() { syncer.Run(bg) })
 	wg.Go(func() { (&deploy.Controller{Service: svc, Logger: log, Every: o.poll}).Run(bg) })
 	wg.Go(func() { app.runAlerts(bg, e, plog, o.alertEvery, table.Endpoints, log) })
+	wg.Go(func() { app.runRetrainPolicy(bg, e, o.retrainEvery, table.Endpoints, log) })
 
 	eps := table.Endpoints()
 	fmt.Fprintf(app.Out, "mlw serve: listening on http://%s (%d endpoints: %s)\n", s.Addr(), len(eps), strings.Join(eps, ", "))

@@ -98,3 +98,26 @@ func TestCanaryRollsBack(t *testing.T) {
 		})
 	}
 }
+
+func TestRetireOnPromote(t *testing.T) {
+	e := newEnv(t)
+	var retired []string
+	e.svc.Promoted = func(_ context.Context, ep string, from, to VariantSpec) error {
+		retired = append(retired, ep+": "+from.Ref()+" -> "+to.Ref())
+		return nil
+	}
+	e.deploy(t, Request{Model: "churn@1"})
+	e.deploy(t, Request{Model: "churn@2", Strategy: Canary, Steps: []int{100}, Interval: time.Minute, MinRequests: 1, RetireOnPromote: true})
+	e.advance(2 * time.Minute)
+	e.log(t, "canary", 2, 5, 0, time.Millisecond, 0.3, "stays", "")
+	steps, err := (&Controller{Service: e.svc}).Tick(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "promote", steps[0].Action)
+	require.Equal(t, []string{"churn: churn@1 -> churn@2"}, retired)
+
+	// A plain promotion does not retire.
+	e.deploy(t, Request{Model: "churn@3", Strategy: AB})
+	_, err = e.svc.Promote(context.Background(), "churn", "", "")
+	require.NoError(t, err)
+	require.Len(t, retired, 1)
+}

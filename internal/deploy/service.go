@@ -27,6 +27,11 @@ type Service struct {
 	Actor string
 	// Verify checks a blue-green candidate; nil skips the checks.
 	Verify Verifier
+	// Promoted, when set, is called after a promotion of a revision that
+	// asked to retire the version it replaced (Request.RetireOnPromote):
+	// from is the version replaced, to the one promoted. Its error is
+	// returned; the promotion itself stands.
+	Promoted func(ctx context.Context, endpoint string, from, to VariantSpec) error
 }
 
 func (s *Service) now() time.Time {
@@ -59,6 +64,9 @@ type Request struct {
 	MaxShift        float64
 	MaxAccuracyDrop float64
 	MinRequests     int
+	// RetireOnPromote retires the replaced version when the new one is
+	// promoted (see Service.Promoted).
+	RetireOnPromote bool
 	Reason          string
 }
 
@@ -192,6 +200,7 @@ func (s *Service) Deploy(ctx context.Context, r Request) (*mlw.Deployment, error
 	if r.Strategy == AB || r.Strategy == Canary {
 		next.StickyHeader, next.StickyField = r.StickyHeader, r.StickyField
 	}
+	next.RetireOnPromote = r.RetireOnPromote
 	details := map[string]any{"model": nv.Ref(), "strategy": r.Strategy}
 	if spec != nil {
 		details["from"] = live.Ref()
@@ -305,12 +314,39 @@ func (s *Service) promote(ctx context.Context, d *mlw.Deployment, spec *Spec, va
 		return nil, mlw.Errorf(mlw.EINVALID, "--variant %q: only %s can be promoted", variant, win.Name)
 	}
 	win.Weight = 0
+	winName := win.Name
 	if d.Strategy != BlueGreen {
 		win.Name = VariantPrimary
 	}
 	next := &Spec{Variants: []VariantSpec{win}, Base: spec.Base, Analysis: an}
-	return s.write(ctx, d.Endpoint, d.Strategy, StatePromoted, next, d.Revision, "deploy.promote", reason,
+	nd, err := s.write(ctx, d.Endpoint, d.Strategy, StatePromoted, next, d.Revision, "deploy.promote", reason,
 		map[string]any{"model": win.Ref(), "revision": d.Revision})
+	if err != nil {
+		return nil, err
+	}
+	if spec.RetireOnPromote && s.Promoted != nil {
+		var from VariantSpec
+		switch {
+		case spec.Canary != nil:
+			from, _ = spec.Variant(VariantStable)
+		case len(spec.Shadows) > 0:
+			from = spec.Variants[0]
+		case spec.Standby != nil:
+			from = *spec.Standby
+		default:
+			for _, v := range spec.Variants {
+				if v.Name != winName {
+					from = v
+				}
+			}
+		}
+		if from.Model != "" {
+			if err := s.Promoted(ctx, d.Endpoint, from, win); err != nil {
+				return nd, fmt.Errorf("promoted, but retiring %s failed: %w", from.Ref(), err)
+			}
+		}
+	}
+	return nd, nil
 }
 
 func variantNames(s *Spec) string {

@@ -132,6 +132,10 @@ type Spec struct {
 	Verified []string `json:"verified,omitempty"`
 	// Analysis is the canary analysis that led to this revision.
 	Analysis *Analysis `json:"analysis,omitempty"`
+	// RetireOnPromote asks that the version replaced be retired (the
+	// champion alias moved, the old version archived) when the new one is
+	// promoted: the retraining workflow's deployments.
+	RetireOnPromote bool `json:"retire_on_promote,omitempty"`
 }
 
 // All returns every variant of the spec: answering, shadows and standby.

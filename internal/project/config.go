@@ -180,6 +180,8 @@ type Retrain struct {
 	OnDrift       bool         `yaml:"on_drift" json:"on_drift"`
 	OnDegradation *Degradation `yaml:"on_degradation,omitempty" json:"on_degradation,omitempty"`
 	OnNewData     bool         `yaml:"on_new_data" json:"on_new_data"`
+	// Strategy is how a retrained challenger is deployed (default canary).
+	Strategy string `yaml:"strategy,omitempty" json:"strategy,omitempty"`
 }
 
 // Degradation triggers retraining when an online metric falls below a level.

@@ -215,6 +215,9 @@ func Lint(cfg *Config, src []byte, metrics MetricCatalog) *LintResult {
 			l.add(SevError, "retrain.schedule", "retrain.schedule %q is not a cron expression: %v", r.Schedule, err)
 		}
 	}
+	if !slices.Contains([]string{"", "direct", "shadow", "ab", "canary", "bluegreen"}, r.Strategy) {
+		l.add(SevError, "retrain.strategy", "retrain.strategy %q is unknown: want direct, shadow, ab, canary or bluegreen", r.Strategy)
+	}
 	if r.OnDegradation != nil {
 		if l.metricName("retrain.on_degradation.metric", r.OnDegradation.Metric) {
 			info, _ := l.metrics.Lookup(r.OnDegradation.Metric)

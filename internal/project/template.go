@@ -101,6 +101,8 @@ retrain:
   schedule: ""                 # cron, e.g. "0 3 * * 1"
   on_drift: false
   on_new_data: false
+  # on_degradation: {metric: accuracy, below: 0.8}
+  # strategy: canary           # how a retrained challenger is deployed
 `
 
 // TemplateParams fill the mlw.yaml template.
