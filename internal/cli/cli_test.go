@@ -245,6 +245,9 @@ func TestQuickstart(t *testing.T) {
 	require.Contains(t, r.stdout, "--strategy bluegreen: revision 1, blue deflect@1")
 	require.Regexp(t, `canary at 20%: \d+ requests`, r.stdout)
 	require.Regexp(t, `mlw deploy status deflect: revision \d+ \((promoted|rolled_back)\)`, r.stdout)
+	require.Contains(t, r.stdout, "a week of traffic replayed")
+	require.Regexp(t, `drifted: .*order_value`, r.stdout, "the planted shift is detected")
+	require.Contains(t, r.stdout, "mlw retrain --if-needed")
 
 	r = run(t, dir, nil, "canvas", "lint")
 	require.Equal(t, 0, r.code, r.stdout)

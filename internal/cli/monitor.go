@@ -301,28 +301,30 @@ func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, eve
 		case <-t.C:
 		}
 		for _, ep := range endpoints() {
-			if err := app.evaluateAlerts(ctx, e, ep, rules, evals, last, started, plog, hook, log); err != nil && ctx.Err() == nil {
+			now := app.Now().UTC()
+			if _, err := app.evaluateAlerts(ctx, e, ep, now.Add(-alertWindow), now, rules, evals, last, started, plog, hook, log); err != nil && ctx.Err() == nil {
 				log.Error("alert evaluation", "endpoint", ep, "err", mlw.ErrorMessage(err))
 			}
 		}
 	}
 }
 
-func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, rules []monitor.Rule, evals map[string]*monitor.Evaluator,
-	last map[string]time.Time, started time.Time, plog *predlog.Logger, hook *monitor.Webhook, log *slog.Logger) error {
+// evaluateAlerts evaluates the rules of one endpoint at now over its log
+// since from, and stores, audits, logs and sends the events.
+func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, from, now time.Time, rules []monitor.Rule, evals map[string]*monitor.Evaluator,
+	last map[string]time.Time, started time.Time, plog *predlog.Logger, hook *monitor.Webhook, log *slog.Logger) ([]mlw.AlertEvent, error) {
 	ev, ok := evals[ep]
 	if !ok {
 		prev, err := e.store.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: ep, Limit: 200})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ev = monitor.NewEvaluator(ep, rules, prev)
 		evals[ep] = ev
 	}
-	now := app.Now().UTC()
-	rep, err := e.monitorWindow(ctx, ep, now.Add(-alertWindow), now, 0, nil)
+	rep, err := e.monitorWindow(ctx, ep, from, now, 0, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, ok := last[ep]; !ok {
 		last[ep] = started // no traffic counts from the server's start
@@ -346,7 +348,7 @@ func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, rules []m
 		details := map[string]any{"rule": a.Rule, "value": finiteOrNil(a.Value)}
 		au := audit.New(now, e.actor, "alert."+a.State, "endpoint/"+ep, a.Message, details)
 		if _, err := e.store.AppendAlertEvent(ctx, &store.AppendAlertEventParams{Event: a, Audit: au}); err != nil {
-			return err
+			return nil, err
 		}
 		log.Warn("alert "+a.State, "endpoint", ep, "rule", a.Rule, "message", a.Message)
 	}
@@ -355,7 +357,7 @@ func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, rules []m
 			log.Error("alert webhook", "err", err)
 		}
 	}
-	return nil
+	return events, nil
 }
 
 func finiteOrNil(x float64) any {

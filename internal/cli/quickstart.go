@@ -222,13 +222,9 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				return err
 			}
 
-			// 6. Monitoring.
-			fmt.Fprintln(out, "\n6. Monitoring")
-			_, asg, err := e.loadSplit(c.Context(), v, sp.ID)
-			if err != nil {
-				return err
-			}
-			if err := app.quickstartMonitor(c.Context(), e, added.Frame, asg.Rows(split.Test), v.Roles.Target, filepath.Join(dir, "monitor.html")); err != nil {
+			// 6. Monitoring and maintenance.
+			fmt.Fprintln(out, "\n6. Monitoring and maintenance")
+			if err := app.quickstartWeek(c.Context(), e, dir, tickets, seed); err != nil {
 				return err
 			}
 

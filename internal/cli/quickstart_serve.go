@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/monitor"
 	"mlw.dev/internal/predlog"
+	"mlw.dev/internal/quickstart"
 	"mlw.dev/internal/serve"
 	"mlw.dev/internal/store"
 	"mlw.dev/internal/train"
@@ -173,19 +176,24 @@ func instanceJSON(f *frame.Frame, i int, target string) []byte {
 
 // runCanary sends traffic in rounds and ticks the canary controller until
 // the canary of endpoint is promoted or rolled back (or rounds run out).
-func (ls *liveServer) runCanary(ctx context.Context, endpoint string, f *frame.Frame, rows []int, target string, interval time.Duration, report func(deploy.Step)) error {
-	per := max(len(rows)/8, 40)
-	for round := 0; round < 12; round++ {
-		lo := (round * per) % len(rows)
-		chunk := rows[lo:min(lo+per, len(rows))]
-		if _, err := ls.traffic(ctx, endpoint, f, chunk, target); err != nil {
-			return err
+// It returns how many rows it sent.
+func (ls *liveServer) runCanary(ctx context.Context, endpoint string, f *frame.Frame, rows []int, target string, interval time.Duration, report func(deploy.Step)) (int, error) {
+	per := max(len(rows)/8, 200)
+	sent := 0
+	for round := 0; round < 30; round++ {
+		chunk := make([]int, per) // the rows again and again when there are few
+		for k := range chunk {
+			chunk[k] = rows[(sent+k)%len(rows)]
 		}
+		if _, err := ls.traffic(ctx, endpoint, f, chunk, target); err != nil {
+			return sent, err
+		}
+		sent += len(chunk)
 		ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(chunk)))
 		time.Sleep(interval)
 		steps, err := ls.ctrl.Tick(ctx)
 		if err != nil {
-			return err
+			return sent, err
 		}
 		for _, st := range steps {
 			if st.Endpoint != endpoint || st.Action == "held" {
@@ -193,18 +201,18 @@ func (ls *liveServer) runCanary(ctx context.Context, endpoint string, f *frame.F
 			}
 			report(st)
 			if st.Action != "step" {
-				return nil
+				return sent, nil
 			}
 		}
 		if err := ls.syncer.Sync(ctx); err != nil {
-			return err
+			return sent, err
 		}
 	}
 	d, err := ls.e.store.GetDeployment(ctx, &store.GetDeploymentParams{Endpoint: endpoint})
 	if err != nil {
-		return err
+		return sent, err
 	}
-	return mlw.Errorf(mlw.EINTERNAL, "the canary of %s did not finish (revision %d, %s)", endpoint, d.Revision, d.State)
+	return sent, mlw.Errorf(mlw.EINTERNAL, "the canary of %s did not finish (revision %d, %s)", endpoint, d.Revision, d.State)
 }
 
 // quickstartDeploy deploys the best model blue-green, serves test traffic
@@ -265,7 +273,7 @@ func (app *App) quickstartDeploy(ctx context.Context, e *env, champ *mlw.ModelVe
 	}
 	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy canary --steps 20,50,100 --interval 1s (%s, validation %s %.4f vs %.4f)\n",
 		chal.Ref(), runnerUp.Run.Model, primary, runnerUp.Valid[primary], best.Valid[primary])
-	err = ls.runCanary(ctx, "deflect", f, rows, v.Roles.Target, time.Second, func(st deploy.Step) {
+	_, err = ls.runCanary(ctx, "deflect", f, rows, v.Roles.Target, time.Second, func(st deploy.Step) {
 		an := st.Analysis
 		acc := "-"
 		if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
@@ -314,52 +322,41 @@ func describeAnswered(m map[string]int) string {
 	return b.String()
 }
 
-// shiftColumn returns f with a numeric column multiplied by factor (a planted
-// drift for the quickstart's simulated traffic).
-func shiftColumn(f *frame.Frame, name string, factor float64) (*frame.Frame, error) {
-	cols := make([]frame.Column, f.NumCols())
-	for j := range cols {
-		cols[j] = f.ColumnAt(j)
-		if f.Name(j) != name {
-			continue
-		}
-		src, ok := cols[j].(*frame.Numeric)
-		if !ok {
-			return nil, mlw.Errorf(mlw.EINVALID, "column %s is not numeric", name)
-		}
-		vals := make([]float64, src.Len())
-		for i, x := range src.Values() {
-			vals[i] = x * factor // NaN (missing) stays missing
-		}
-		cols[j] = frame.NewNumeric(vals)
-	}
-	return frame.New(f.Names(), cols)
-}
-
-// quickstartMonitor replays test traffic whose order values have tripled
-// and shows what mlw monitor finds.
-func (app *App) quickstartMonitor(ctx context.Context, e *env, f *frame.Frame, rows []int, target, htmlPath string) error {
+// quickstartWeek simulates the week after the training year: traffic whose
+// order values tripled and whose labels no longer follow order value as they
+// did, with feedback; it shows what mlw monitor and the alert rules find,
+// then runs the retraining workflow on recent data and canaries the result.
+func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []quickstart.Ticket, seed uint64) error {
 	out := app.Out
-	shifted, err := shiftColumn(f, "order_value", 3)
+	week := quickstart.GenerateWeek(max(len(year)/3, 200), seed+1, len(year))
+	weekPath := filepath.Join(dir, "data", "week.csv")
+	if err := artifact.WriteFileAtomic(weekPath, func(w io.Writer) error { return quickstart.WriteCSV(w, week) }); err != nil {
+		return err
+	}
+	wf, err := frame.ReadFile(weekPath, frame.ReadOptions{})
 	if err != nil {
 		return err
 	}
+	target := e.proj.Config.Data.Roles.Target
 	svc := e.deployService()
-	svc.Now = time.Now
+	svc.Now = time.Now // the replay happens now, in real time
 	ls, err := e.startLiveServer(ctx, svc)
 	if err != nil {
 		return err
 	}
 	defer ls.stop()
 	start := time.Now().UTC()
-	n := min(400, len(rows))
-	if _, err := ls.traffic(ctx, "deflect", shifted, rows[:n], target); err != nil {
+	rows := make([]int, wf.NumRows())
+	for i := range rows {
+		rows[i] = i
+	}
+	half := len(rows) / 2
+	if _, err := ls.traffic(ctx, "deflect", wf, rows[:half], target); err != nil {
 		return err
 	}
-	if err := ls.stop(); err != nil {
-		return err
-	}
-	rep, err := e.monitorWindow(ctx, "deflect", start, time.Now().UTC().Add(time.Second), 0, nil)
+	ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(half))
+	now := time.Now().UTC().Add(time.Second)
+	rep, err := e.monitorWindow(ctx, "deflect", start, now, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -369,10 +366,100 @@ func (app *App) quickstartMonitor(ctx context.Context, e *env, f *frame.Frame, r
 			drifted = append(drifted, fmt.Sprintf("%s (%s %.3g)", d.Feature, d.Method, d.Value))
 		}
 	}
-	fmt.Fprintf(out, "   %d more requests whose order_value tripled, with feedback; mlw monitor deflect --html monitor.html:\n", n)
+	fmt.Fprintf(out, "   a week of traffic replayed (data/week.csv: a new checkout triples order values, and big orders now resolve themselves):\n")
+	fmt.Fprintf(out, "   %d requests with their labels fed back; mlw monitor deflect --html monitor.html:\n", half)
 	fmt.Fprintf(out, "   drifted: %s; drift share %.0f%%, dataset drift %v\n", joinChecks(drifted), 100*rep.DriftShare, rep.DatasetDrift)
 	if m, ok := rep.Online.Metrics[rep.Online.Primary]; ok {
-		fmt.Fprintf(out, "   online %s %.4f over %d labeled rows (test %.4f)\n", rep.Online.Primary, m, rep.Online.LabeledRows, rep.Online.Expected[rep.Online.Primary])
+		fmt.Fprintf(out, "   online %s %.4f over %d labeled rows, against %.4f on the test part\n", rep.Online.Primary, m, rep.Online.LabeledRows, rep.Online.Expected[rep.Online.Primary])
 	}
-	return artifact.WriteFileAtomic(htmlPath, func(w io.Writer) error { return monitor.WriteHTML(w, rep) })
+	if err := artifact.WriteFileAtomic(filepath.Join(dir, "monitor.html"), func(w io.Writer) error { return monitor.WriteHTML(w, rep) }); err != nil {
+		return err
+	}
+	rules, err := monitor.ParseRules(e.proj.Config.Monitoring.Alerts)
+	if err != nil {
+		return err
+	}
+	evals, last := map[string]*monitor.Evaluator{}, map[string]time.Time{}
+	alerts := func(from, now time.Time) error {
+		events, err := app.evaluateAlerts(ctx, e, "deflect", from, now, rules, evals, last, start, ls.plog, nil, slog.New(slog.DiscardHandler))
+		for _, a := range events {
+			fmt.Fprintf(out, "   alert %s: %s\n", a.State, a.Message)
+		}
+		return err
+	}
+	if err := alerts(start, now); err != nil {
+		return err
+	}
+
+	// Retrain on recent data: the last third of the year and the week so far.
+	recent := append(slices.Clone(year[len(year)*2/3:]), week[:half]...)
+	recentPath := filepath.Join(dir, "data", "tickets_recent.csv")
+	if err := artifact.WriteFileAtomic(recentPath, func(w io.Writer) error { return quickstart.WriteCSV(w, recent) }); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "\n   mlw retrain --if-needed --data data/tickets_recent.csv (the last four months and the week so far):")
+	res, err := app.runRetrain(ctx, e, retrainOptions{endpoint: "deflect", data: recentPath, ifNeeded: true, window: time.Hour,
+		strategy: deploy.Canary, interval: time.Second, maxShift: 10, now: now, reason: "quickstart: the week degraded the champion"})
+	if res != nil {
+		for _, c := range res.Decision.Reasons {
+			fmt.Fprintf(out, "   policy: %s\n", c)
+		}
+		for _, st := range res.Steps {
+			fmt.Fprintf(out, "   %-9s %s\n", st.Step, st.Detail)
+		}
+		fmt.Fprintf(out, "   %s\n", res.Outcome)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Deployment == nil || res.Deployment.State != deploy.StateCanary {
+		return nil
+	}
+	if err := ls.syncer.Sync(ctx); err != nil {
+		return err
+	}
+	tail := len(rows) * 7 / 10 // the last 30% of the week comes after the canary
+	_, err = ls.runCanary(ctx, "deflect", wf, rows[half:tail], target, time.Second, func(st deploy.Step) {
+		an := st.Analysis
+		acc := "-"
+		if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
+			acc = fmt.Sprintf("%.3f vs %.3f", *an.Canary.Accuracy, *an.Stable.Accuracy)
+		}
+		verdict := "passed"
+		if !an.Passed {
+			verdict = "failed: " + joinChecks(an.Failures)
+		}
+		fmt.Fprintf(out, "   canary at %d%%: %d requests, online accuracy %s: %s -> %s\n", an.Percent, an.Canary.Requests, acc, verdict, st.Action)
+	})
+	if err != nil {
+		return err
+	}
+	d, spec, err := svc.Current(ctx, "deflect")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   endpoint deflect revision %d (%s) serves %s", d.Revision, d.State, serves(spec))
+	if champ, err := e.store.GetAlias(ctx, "deflect", "champion"); err == nil {
+		fmt.Fprintf(out, "; champion is deflect@%d", champ.Version)
+	}
+	fmt.Fprintln(out)
+	if v, err := e.registry().Resolve(ctx, res.Champion); err == nil && v.Status == mlw.ModelArchived {
+		fmt.Fprintf(out, "   %s is archived; mlw audit --action retrain. and mlw model history deflect show every step\n", v.Ref())
+	}
+
+	// The rest of the week, served by the new champion.
+	if d.State != deploy.StatePromoted {
+		return nil
+	}
+	if err := ls.syncer.Sync(ctx); err != nil {
+		return err
+	}
+	rest := rows[tail:]
+	after := time.Now().UTC()
+	if _, err := ls.traffic(ctx, "deflect", wf, rest, target); err != nil {
+		return err
+	}
+	ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(rest)))
+	fmt.Fprintf(out, "   the rest of the week (%d requests) on %s:\n", len(rest), spec.Primary().Ref())
+	return alerts(after, time.Now().UTC().Add(time.Second))
 }

@@ -31,7 +31,9 @@ type retrainOptions struct {
 	window   time.Duration
 	strategy string
 	interval time.Duration
+	maxShift float64
 	reason   string
+	now      time.Time // default app.Now
 }
 
 // retrainStep is one step of the workflow.
@@ -138,6 +140,7 @@ challenger_score, champion_score, better, deployment, outcome.`,
 	f.DurationVar(&o.window, "window", 24*time.Hour, "traffic the drift and degradation triggers read")
 	f.StringVar(&o.strategy, "strategy", "", "how the challenger is deployed (default: retrain.strategy, else canary)")
 	f.DurationVar(&o.interval, "interval", 0, "canary: how long each step is held (default 5m)")
+	f.Float64Var(&o.maxShift, "max-shift", 0, "canary: PSI limit of the challenger's predictions against the champion's (default 0.25; a model retrained on shifted data shifts its predictions)")
 	f.StringVar(&o.reason, "reason", "", "why, recorded in the audit trail")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
@@ -221,7 +224,10 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 	}
 	res := &retrainResult{Endpoint: o.endpoint, Champion: champ.Ref().String(), DryRun: o.dryRun, Steps: []retrainStep{}}
 	cfg := &e.proj.Config
-	now := app.Now().UTC()
+	now := o.now
+	if now.IsZero() {
+		now = app.Now().UTC()
+	}
 
 	// Collect: the new data version.
 	ds := e.datasets()
@@ -404,7 +410,7 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 	res.Challenger = mv.Ref().String()
 	res.step("register", "ok", "%s, alias challenger", mv.Ref())
 	dep, err := svc.Deploy(ctx, deploy.Request{Endpoint: o.endpoint, Model: mv.Ref().String(), Strategy: strategy, Interval: o.interval,
-		RetireOnPromote: true, Reason: "retrain: " + mv.Ref().String() + " beats " + res.Champion})
+		MaxShift: o.maxShift, RetireOnPromote: true, Reason: "retrain: " + mv.Ref().String() + " beats " + res.Champion})
 	if err != nil {
 		return fail("deploy", err)
 	}

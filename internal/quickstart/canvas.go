@@ -61,11 +61,11 @@ monitoring:
     categorical: auto
     threshold: 0.1
     dataset_share: 0.5
-  alerts: ["p99 > 50ms for 5m", "error_rate > 1%", "drift_share > 0.3"]
+  alerts: ["p99 > 50ms for 5m", "error_rate > 1%", "drift_share > 0.3", "online accuracy < 0.7"]
 
 retrain:
   schedule: "0 3 * * 1"
   on_drift: true
-  on_degradation: {metric: roc_auc, below: 0.65}
+  on_degradation: {metric: accuracy, below: 0.7}
   on_new_data: false
 `

@@ -52,12 +52,35 @@ var Start = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // (APAC is served worse), and a time trend (chat grows over the year and
 // self-service improves, so the label rate rises: a time-based split sees drift).
 func Generate(n int, seed uint64) []Ticket {
+	return generate(n, seed, regime{from: 0, span: 1, orderFactor: 1, orderEffect: -0.25})
+}
+
+// regime is when tickets are created (as fractions of the year after
+// Start) and how order value behaves.
+type regime struct {
+	from, span  float64
+	orderFactor float64 // order values are multiplied by this
+	orderEffect float64 // coefficient of log1p(order value / 50) in the label's log-odds
+	idOffset    int
+}
+
+// GenerateWeek generates n tickets of the week after the year of Generate,
+// after a change in the shop: a new checkout with bundles triples order
+// values (covariate drift), and tickets about large orders now get resolved
+// by the new self-service returns page (the label's relationship with order
+// value flips: concept drift, so a model trained on the year degrades). IDs
+// continue after the year's n tickets.
+func GenerateWeek(n int, seed uint64, yearRows int) []Ticket {
+	return generate(n, seed, regime{from: 1, span: 7.0 / 365, orderFactor: 3, orderEffect: 0.9, idOffset: yearRows})
+}
+
+func generate(n int, seed uint64, r regime) []Ticket {
 	rng := rand.New(rand.NewPCG(seed, 0x6d6c77))
 	ts := make([]Ticket, n)
 	year := 365 * 24 * time.Hour
 	for i := range ts {
 		t := &ts[i]
-		frac := rng.Float64()
+		frac := r.from + r.span*rng.Float64()
 		t.CreatedAt = Start.Add(time.Duration(frac * float64(year))).Truncate(time.Second)
 		t.Category = pick(rng, categories, categoryWeight)
 		// Chat grows from 20% to 45% of tickets over the year.
@@ -76,7 +99,7 @@ func Generate(n int, seed uint64) []Ticket {
 		if t.Category == "account" || t.Category == "marketing" || rng.Float64() < 0.06 {
 			t.OrderValue = math.NaN()
 		} else {
-			t.OrderValue = math.Round(math.Exp(3.8+0.8*rng.NormFloat64())*100) / 100
+			t.OrderValue = math.Round(r.orderFactor*math.Exp(3.8+0.8*rng.NormFloat64())*100) / 100
 		}
 
 		z := -0.6 + categoryEffect[t.Category] + channelEffect[t.Channel] + regionEffect[t.Region]
@@ -87,7 +110,7 @@ func Generate(n int, seed uint64) []Ticket {
 			z += 0.025 * math.Min(t.TenureMonth, 36)
 		}
 		if !math.IsNaN(t.OrderValue) {
-			z -= 0.25 * math.Log1p(t.OrderValue/50)
+			z += r.orderEffect * math.Log1p(t.OrderValue/50)
 		}
 		z += 0.9 * frac // self-service improves over the year
 		p := 1 / (1 + math.Exp(-z))
@@ -95,7 +118,7 @@ func Generate(n int, seed uint64) []Ticket {
 	}
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].CreatedAt.Before(ts[j].CreatedAt) })
 	for i := range ts {
-		ts[i].ID = fmt.Sprintf("T%06d", i+1)
+		ts[i].ID = fmt.Sprintf("T%06d", r.idOffset+i+1)
 	}
 	return ts
 }
