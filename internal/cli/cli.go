@@ -180,20 +180,6 @@ or 'mlw init --name NAME' to begin a project of your own.`,
 	return root
 }
 
-// planned is a command of a later lifecycle stage that is not built yet: it is
-// listed so that the help reads as the lifecycle, and says so when run.
-func planned(name, short string, issue int) *cobra.Command {
-	return &cobra.Command{
-		Use:                name,
-		Short:              short + " [planned]",
-		DisableFlagParsing: true,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return mlw.Errorf(mlw.EINVALID, "mlw %s is planned and not built yet (issue #%d)", name, issue).
-				WithHint("mlw status shows what the project can do today")
-		},
-	}
-}
-
 // writeJSON writes v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

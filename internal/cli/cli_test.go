@@ -224,13 +224,6 @@ func TestStatus(t *testing.T) {
 	require.Contains(t, r.stdout, "[>] 1. Problem definition")
 }
 
-func TestPlannedCommandsSaySo(t *testing.T) {
-	t.Parallel()
-	r := run(t, t.TempDir(), nil, "retrain")
-	require.Equal(t, ExitError, r.code)
-	require.Contains(t, r.stderr, "planned")
-}
-
 func TestQuickstart(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()

@@ -154,7 +154,7 @@ func TestDataExpectAndValidate(t *testing.T) {
 func quickstartData(t *testing.T, rows string) string {
 	t.Helper()
 	base := t.TempDir()
-	r := run(t, base, nil, "quickstart", "qs", "--rows", rows)
+	r := run(t, base, nil, "quickstart", "qs", "--rows", rows, "--no-serve")
 	require.Equal(t, 0, r.code, r.stderr)
 	return filepath.Join(base, "qs")
 }

@@ -25,8 +25,9 @@ import (
 
 func (app *App) quickstartCommand() *cobra.Command {
 	var (
-		rows int
-		seed uint64
+		rows    int
+		seed    uint64
+		noServe bool
 	)
 	c := &cobra.Command{
 		Use:   "quickstart [DIR]",
@@ -36,8 +37,13 @@ ticket-deflection project for an e-commerce support team, with a filled-in
 canvas and a generated dataset of support tickets (ticket text length,
 category, channel, customer tenure, order value, region, creation time, and
 whether the ticket was resolved without an agent), with realistic missing
-values, a weaker region and a time trend. Then run every lifecycle stage mlw
-has on it, printing what each one found, and finish with 'mlw status'.
+values, a weaker region and a time trend. Then run every lifecycle stage on
+it, printing what each one found: the canvas, data versioning, profile and
+split, a baseline and models, the ladder, evaluation and the gate; a
+blue-green deployment served by an in-process 'mlw serve' with feedback and a
+canary; then a drifting week of traffic whose drift and degradation alerts
+trigger the retraining workflow, a canary of the retrained model, its
+promotion and the old version's archiving. Finish with 'mlw status'.
 
 Afterwards, cd into DIR and use any mlw command on the project.`,
 		Args: cobra.MaximumNArgs(1),
@@ -217,15 +223,17 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 				mv.Ref(), res.Failed, listSuffix(failed), res.Unsigned)
 
 			// 5. Deployment.
-			fmt.Fprintln(out, "\n5. Deployment")
-			if err := app.quickstartDeploy(c.Context(), e, mv, best, trained, added.Frame, v, sp.ID, primary); err != nil {
-				return err
-			}
+			if !noServe {
+				fmt.Fprintln(out, "\n5. Deployment")
+				if err := app.quickstartDeploy(c.Context(), e, mv, best, trained, added.Frame, v, sp.ID, primary); err != nil {
+					return err
+				}
 
-			// 6. Monitoring and maintenance.
-			fmt.Fprintln(out, "\n6. Monitoring and maintenance")
-			if err := app.quickstartWeek(c.Context(), e, dir, tickets, seed); err != nil {
-				return err
+				// 6. Monitoring and maintenance.
+				fmt.Fprintln(out, "\n6. Monitoring and maintenance")
+				if err := app.quickstartWeek(c.Context(), e, dir, tickets, seed); err != nil {
+					return err
+				}
 			}
 
 			// The proposal, with the evidence measured above.
@@ -261,6 +269,7 @@ Afterwards, cd into DIR and use any mlw command on the project.`,
 	}
 	c.Flags().IntVar(&rows, "rows", 6000, "tickets to generate")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated data")
+	c.Flags().BoolVar(&noServe, "no-serve", false, "stop after evaluation and registry: no local server, deployment, monitoring or retraining")
 	return c
 }
 
