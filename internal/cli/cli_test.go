@@ -154,6 +154,17 @@ func TestCanvasLint(t *testing.T) {
 	fields := []string{res.Findings[0].Field, res.Findings[1].Field}
 	require.ElementsMatch(t, []string{"canvas.success_metrics.technical[1].min", "canvas.constraints.latency_p99_ms"}, fields)
 
+	// Alert rules are checked with the monitor's grammar, naming the rule.
+	alerts := strings.Replace(string(src), "alerts: []", `alerts: ["p99 > 50ms", "p99 > fast"]`, 1)
+	require.NoError(t, os.WriteFile(path, []byte(alerts), 0o644))
+	r = run(t, dir, nil, "canvas", "lint", "--json")
+	require.Equal(t, ExitError, r.code, r.stdout)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+	require.Equal(t, 1, res.Errors, r.stdout)
+	require.Equal(t, "monitoring.alerts[1]", res.Findings[0].Field)
+	require.Contains(t, res.Findings[0].Message, `"fast" is not a number`)
+	require.Positive(t, res.Findings[0].Line)
+
 	require.NoError(t, os.WriteFile(path, []byte("name: churn\ntask: classification\ncanvas:\n  risk: []\n"), 0o644))
 	r = run(t, dir, nil, "canvas", "lint")
 	require.Equal(t, ExitError, r.code)

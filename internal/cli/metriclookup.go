@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+
+	"mlw.dev/internal/monitor"
 	"mlw.dev/internal/project"
 	"mlw.dev/metrics"
 )
@@ -25,4 +28,16 @@ func (metricCatalog) Lookup(name string) (project.MetricInfo, bool) {
 		task = project.Regression
 	}
 	return project.MetricInfo{Task: task, Min: m.Min, Max: m.Max, HigherIsBetter: m.HigherIsBetter}, true
+}
+
+// CheckAlertRules checks the alert rules of monitoring.alerts for the linter.
+func (metricCatalog) CheckAlertRules(rules []string) map[int]error {
+	bad := map[int]error{}
+	for _, err := range monitor.ValidateRules(rules) {
+		var re *monitor.RuleError
+		if errors.As(err, &re) && re.Index > 0 {
+			bad[re.Index-1] = err
+		}
+	}
+	return bad
 }

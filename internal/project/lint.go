@@ -40,6 +40,14 @@ type MetricCatalog interface {
 	Names() []string
 }
 
+// AlertRuleChecker is implemented by a MetricCatalog that can also check the
+// alert rules of monitoring.alerts (their grammar lives with the monitor,
+// which depends on this package). It returns one error per bad rule, with
+// the rule's 0-based index.
+type AlertRuleChecker interface {
+	CheckAlertRules(rules []string) map[int]error
+}
+
 // LintResult is the outcome of Lint.
 type LintResult struct {
 	Findings []Finding `json:"findings"`
@@ -207,6 +215,15 @@ func Lint(cfg *Config, src []byte, metrics MetricCatalog) *LintResult {
 	}
 	if d.DatasetShare < 0 || d.DatasetShare > 1 {
 		l.add(SevError, "monitoring.drift.dataset_share", "monitoring.drift.dataset_share %g is impossible: want a share in [0, 1]", d.DatasetShare)
+	}
+
+	if ch, ok := metrics.(AlertRuleChecker); ok {
+		bad := ch.CheckAlertRules(cfg.Monitoring.Alerts)
+		for i := range cfg.Monitoring.Alerts {
+			if err, ok := bad[i]; ok {
+				l.add(SevError, fmt.Sprintf("monitoring.alerts[%d]", i), "%v", err)
+			}
+		}
 	}
 
 	r := &cfg.Retrain
