@@ -1,9 +1,9 @@
 package serve
 
 import (
-	"math"
 	"strconv"
-	"unicode/utf8"
+
+	"mlw.dev/internal/jsonw"
 )
 
 // Platform is the platform name in model metadata.
@@ -180,9 +180,9 @@ func (r predictResult) appendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		if m.classes != nil {
-			b = appendString(b, m.classes[p.codes[i]])
+			b = jsonw.AppendString(b, m.classes[p.codes[i]])
 		} else {
-			b = appendNumber(b, p.out[i])
+			b = jsonw.AppendNumber(b, p.out[i])
 		}
 	}
 	b = append(b, ']')
@@ -192,17 +192,17 @@ func (r predictResult) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendNumbers(b, p.out[i*k:(i+1)*k])
+			b = jsonw.AppendNumbers(b, p.out[i*k:(i+1)*k])
 		}
 		b = append(b, `],"classes":`...)
 		b = appendStrings(b, m.classes)
 	}
 	b = append(b, `,"model":`...)
-	b = appendString(b, m.ref)
+	b = jsonw.AppendString(b, m.ref)
 	b = append(b, `,"variant":`...)
-	b = appendString(b, c.variant.Name)
+	b = jsonw.AppendString(b, c.variant.Name)
 	b = append(b, `,"request_id":`...)
-	b = appendString(b, c.id)
+	b = jsonw.AppendString(b, c.id)
 	b = appendWarnings(b, m, p)
 	return append(b, '}')
 }
@@ -220,7 +220,7 @@ func (r inferResult) appendJSON(b []byte) []byte {
 		want = outPredict | outProba
 	}
 	b = append(b, `{"model_name":`...)
-	b = appendString(b, c.endpoint)
+	b = jsonw.AppendString(b, c.endpoint)
 	b = append(b, `,"model_version":"`...)
 	b = strconv.AppendInt(b, int64(m.version), 10)
 	b = append(b, `","id":`...)
@@ -228,13 +228,13 @@ func (r inferResult) appendJSON(b []byte) []byte {
 	if id == "" {
 		id = c.id
 	}
-	b = appendString(b, id)
+	b = jsonw.AppendString(b, id)
 	b = append(b, `,"parameters":{"model":`...)
-	b = appendString(b, m.ref)
+	b = jsonw.AppendString(b, m.ref)
 	b = append(b, `,"variant":`...)
-	b = appendString(b, c.variant.Name)
+	b = jsonw.AppendString(b, c.variant.Name)
 	b = append(b, `,"request_id":`...)
-	b = appendString(b, c.id)
+	b = jsonw.AppendString(b, c.id)
 	if m.classes != nil {
 		b = append(b, `,"classes":`...)
 		b = appendStrings(b, m.classes)
@@ -257,9 +257,9 @@ func (r inferResult) appendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			if m.classes != nil {
-				b = appendString(b, m.classes[p.codes[i]])
+				b = jsonw.AppendString(b, m.classes[p.codes[i]])
 			} else {
-				b = appendNumber(b, p.out[i])
+				b = jsonw.AppendNumber(b, p.out[i])
 			}
 		}
 		b = append(b, "]}"...)
@@ -274,7 +274,7 @@ func (r inferResult) appendJSON(b []byte) []byte {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(m.nout), 10)
 		b = append(b, `],"data":`...)
-		b = appendNumbers(b, p.out[:p.rows*m.nout])
+		b = jsonw.AppendNumbers(b, p.out[:p.rows*m.nout])
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
@@ -289,31 +289,11 @@ func appendWarnings(b []byte, m *Model, p *prediction) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, m.warningText(w))
+		b = jsonw.AppendString(b, m.warningText(w))
 	}
 	if p.nwarn > len(p.warns) {
 		b = append(b, ',')
-		b = appendString(b, strconv.Itoa(p.nwarn-len(p.warns))+" more unknown categories")
-	}
-	return append(b, ']')
-}
-
-// appendNumber writes v as a JSON number: the shortest representation that
-// reads back exactly; null for NaN and infinities, which JSON cannot hold.
-func appendNumber(b []byte, v float64) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
-	}
-	return strconv.AppendFloat(b, v, 'g', -1, 64)
-}
-
-func appendNumbers(b []byte, v []float64) []byte {
-	b = append(b, '[')
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendNumber(b, x)
+		b = jsonw.AppendString(b, strconv.Itoa(p.nwarn-len(p.warns))+" more unknown categories")
 	}
 	return append(b, ']')
 }
@@ -324,51 +304,7 @@ func appendStrings(b []byte, s []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, x)
+		b = jsonw.AppendString(b, x)
 	}
 	return append(b, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mlw.dev/internal/jsonw"
 	"mlw.dev/internal/mlw"
 )
 
@@ -299,7 +300,7 @@ func stickyKey(r *Route, header http.Header, b *batch) uint64 {
 				return KeyHash(c.str)
 			case cellNum:
 				var buf [32]byte
-				return keyHashBytes(appendNumber(buf[:0], c.num))
+				return keyHashBytes(jsonw.AppendNumber(buf[:0], c.num))
 			}
 		}
 	}
