@@ -118,4 +118,3 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
-
