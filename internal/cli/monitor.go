@@ -277,7 +277,7 @@ const alertWindow = 10 * time.Minute
 // runAlerts evaluates the alert rules of mlw.yaml for every served endpoint
 // every interval until ctx ends: events are stored (audited) and sent to the
 // webhook of monitoring.webhook when set.
-func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, every time.Duration, endpoints func() []string, log *slog.Logger) {
+func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, interval time.Duration, endpoints func() []string, log *slog.Logger) {
 	rules, err := monitor.ParseRules(e.proj.Config.Monitoring.Alerts)
 	if err != nil || len(rules) == 0 {
 		if err != nil {
@@ -292,21 +292,14 @@ func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, eve
 	evals := map[string]*monitor.Evaluator{}
 	started := app.Now().UTC()
 	last := map[string]time.Time{}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, func() {
 		for _, ep := range endpoints() {
 			now := app.Now().UTC()
 			if _, err := app.evaluateAlerts(ctx, e, ep, now.Add(-alertWindow), now, rules, evals, last, started, plog, hook, log); err != nil && ctx.Err() == nil {
 				log.Error("alert evaluation", "endpoint", ep, "err", mlw.ErrorMessage(err))
 			}
 		}
-	}
+	})
 }
 
 // evaluateAlerts evaluates the rules of one endpoint at now over its log

@@ -273,19 +273,7 @@ func (app *App) quickstartDeploy(ctx context.Context, e *env, champ *mlw.ModelVe
 	}
 	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy canary --steps 20,50,100 --interval 1s (%s, validation %s %.4f vs %.4f)\n",
 		chal.Ref(), runnerUp.Run.Model, primary, runnerUp.Valid[primary], best.Valid[primary])
-	_, err = ls.runCanary(ctx, "deflect", f, rows, v.Roles.Target, time.Second, func(st deploy.Step) {
-		an := st.Analysis
-		acc := "-"
-		if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
-			acc = fmt.Sprintf("%.3f vs %.3f", *an.Canary.Accuracy, *an.Stable.Accuracy)
-		}
-		verdict := "passed"
-		if !an.Passed {
-			verdict = "failed: " + joinChecks(an.Failures)
-		}
-		fmt.Fprintf(out, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %.2f ms, online accuracy %s: %s -> %s\n",
-			an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, an.Canary.P99Ms, acc, verdict, st.Action)
-	})
+	_, err = ls.runCanary(ctx, "deflect", f, rows, v.Roles.Target, time.Second, func(st deploy.Step) { printCanaryStep(out, st) })
 	if err != nil {
 		return err
 	}
@@ -419,18 +407,7 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 		return err
 	}
 	tail := len(rows) * 7 / 10 // the last 30% of the week comes after the canary
-	_, err = ls.runCanary(ctx, "deflect", wf, rows[half:tail], target, time.Second, func(st deploy.Step) {
-		an := st.Analysis
-		acc := "-"
-		if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
-			acc = fmt.Sprintf("%.3f vs %.3f", *an.Canary.Accuracy, *an.Stable.Accuracy)
-		}
-		verdict := "passed"
-		if !an.Passed {
-			verdict = "failed: " + joinChecks(an.Failures)
-		}
-		fmt.Fprintf(out, "   canary at %d%%: %d requests, online accuracy %s: %s -> %s\n", an.Percent, an.Canary.Requests, acc, verdict, st.Action)
-	})
+	_, err = ls.runCanary(ctx, "deflect", wf, rows[half:tail], target, time.Second, func(st deploy.Step) { printCanaryStep(out, st) })
 	if err != nil {
 		return err
 	}
@@ -462,4 +439,33 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 	ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(rest)))
 	fmt.Fprintf(out, "   the rest of the week (%d requests) on %s:\n", len(rest), spec.Primary().Ref())
 	return alerts(after, time.Now().UTC().Add(time.Second))
+}
+
+// printCanaryStep prints one decision of the canary controller.
+func printCanaryStep(w io.Writer, st deploy.Step) {
+	an := st.Analysis
+	acc := "-"
+	if an.Canary.Accuracy != nil && an.Stable.Accuracy != nil {
+		acc = fmt.Sprintf("%.3f vs %.3f", *an.Canary.Accuracy, *an.Stable.Accuracy)
+	}
+	verdict := "passed"
+	if !an.Passed {
+		verdict = "failed: " + joinChecks(an.Failures)
+	}
+	fmt.Fprintf(w, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %.2f ms, online accuracy %s: %s -> %s\n",
+		an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, an.Canary.P99Ms, acc, verdict, st.Action)
+}
+
+// every calls f every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

@@ -464,18 +464,11 @@ func (e *env) retire(ctx context.Context, endpoint string, from, to deploy.Varia
 
 // runRetrainPolicy evaluates the retrain policy of every endpoint every
 // interval and runs the workflow when it says so.
-func (app *App) runRetrainPolicy(ctx context.Context, e *env, every time.Duration, endpoints func() []string, log *slog.Logger) {
+func (app *App) runRetrainPolicy(ctx context.Context, e *env, interval time.Duration, endpoints func() []string, log *slog.Logger) {
 	if !retrain.Enabled(e.proj.Config.Retrain) {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, func() {
 		for _, ep := range endpoints() {
 			res, err := app.runRetrain(ctx, e, retrainOptions{endpoint: ep, ifNeeded: true, window: time.Hour})
 			switch {
@@ -487,5 +480,5 @@ func (app *App) runRetrainPolicy(ctx context.Context, e *env, every time.Duratio
 				log.Warn("retrained", "endpoint", ep, "outcome", res.Outcome)
 			}
 		}
-	}
+	})
 }
