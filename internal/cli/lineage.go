@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"mlw.dev/internal/deploy"
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/store"
 )
 
 // lineageNode is one step of a lineage chain.
 type lineageNode struct {
-	Kind    string            `json:"kind"` // source, dataset, split, run, model
+	Kind    string            `json:"kind"` // source, dataset, split, run, model, deployment
 	Ref     string            `json:"ref"`
 	Detail  map[string]string `json:"detail,omitempty"`
 	Derived []*lineageNode    `json:"derived,omitempty"` // downstream only
@@ -29,11 +32,13 @@ func (app *App) lineageCommand() *cobra.Command {
 		Short: "Walk from a model version back to the bytes it was trained on, or from data to the models that used it",
 		Long: `Print the chain that produced a model version: the source file's hash, the
 dataset version, the cleaning recipes that derived it from its parents, the
-split, the run (model, params, code commit, who, when) and the version.
+split, the run (model, params, code commit, who, when), the version, and the
+endpoints that served it (revisions, variant, since when, live or not).
 
 With --downstream and a dataset version DATASET@N: the versions derived from
-it, its splits, the runs that trained on it and the model versions registered
-from them — which models used this data.
+it, its splits, the runs that trained on it, the model versions registered
+from them and where they were deployed — which models used this data and
+which endpoints serve them.
 
 JSON (--json): upstream: a list of nodes from the source to the model, each
 with kind, ref, detail; downstream: a tree of nodes with derived children.`,
@@ -137,7 +142,57 @@ func (e *env) upstream(ctx context.Context, ref string) ([]*lineageNode, error) 
 	}
 	chain = append(chain, &lineageNode{Kind: "run", Ref: run.ID, Detail: rd})
 	chain = append(chain, &lineageNode{Kind: "model", Ref: v.Ref().String(), Detail: map[string]string{"artifact": v.ArtifactKey, "by": v.CreatedBy, "status": v.Status}})
-	return chain, nil
+	deps, err := e.deploymentsOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return append(chain, deps...), nil
+}
+
+// deploymentsOf returns one node per endpoint that served (or mirrored) a
+// model version, with the revisions that did.
+func (e *env) deploymentsOf(ctx context.Context, v *mlw.ModelVersion) ([]*lineageNode, error) {
+	eps, err := e.store.ListDeployments(ctx, &store.ListDeploymentsParams{})
+	if err != nil {
+		return nil, err
+	}
+	var nodes []*lineageNode
+	for _, latest := range eps {
+		revs, err := e.store.ListDeployments(ctx, &store.ListDeploymentsParams{Endpoint: latest.Endpoint})
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		var first, last *mlw.Deployment
+		roles := map[string]bool{}
+		for _, d := range revs {
+			spec, err := deploy.ParseSpec(d)
+			if err != nil {
+				return nil, err
+			}
+			for _, vs := range slices.Concat(spec.Variants, spec.Shadows) {
+				if vs.Model == v.Name && vs.Version == v.Version {
+					ids = append(ids, fmt.Sprint(d.Revision))
+					roles[vs.Name] = true
+					if first == nil {
+						first = d
+					}
+					last = d
+					break
+				}
+			}
+		}
+		if first == nil {
+			continue
+		}
+		detail := map[string]string{"revisions": strings.Join(ids, ","), "as": strings.Join(slices.Sorted(maps.Keys(roles)), ","),
+			"from": first.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), "live": "no"}
+		if last.Revision == latest.Revision && latest.State != deploy.StateUndeployed {
+			detail["live"] = "yes"
+		}
+		nodes = append(nodes, &lineageNode{Kind: "deployment", Ref: "endpoint/" + latest.Endpoint, Detail: detail})
+	}
+	return nodes, nil
 }
 
 func compactJSON(b json.RawMessage) string {
@@ -191,7 +246,11 @@ func (e *env) downstream(ctx context.Context, v *mlw.DatasetVersion) (*lineageNo
 				return nil, err
 			}
 			for _, mv := range versions {
-				rn.Derived = append(rn.Derived, &lineageNode{Kind: "model", Ref: mv.Ref().String(), Detail: map[string]string{"status": mv.Status}})
+				mn := &lineageNode{Kind: "model", Ref: mv.Ref().String(), Detail: map[string]string{"status": mv.Status}}
+				if mn.Derived, err = e.deploymentsOf(ctx, mv); err != nil {
+					return nil, err
+				}
+				rn.Derived = append(rn.Derived, mn)
 			}
 			sn.Derived = append(sn.Derived, rn)
 		}

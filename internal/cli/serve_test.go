@@ -239,6 +239,13 @@ func TestServeDeployLifecycle(t *testing.T) {
 	r = run(t, dir, nil, "status")
 	require.Contains(t, r.stdout, "alert firing on iris: error rate")
 
+	// Lineage follows a version to the endpoints that served it.
+	r = run(t, dir, nil, "lineage", "iris@2")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `deployment endpoint/iris\s+as=primary,shadow .*live=yes revisions=2,3`, r.stdout)
+	r = run(t, dir, nil, "lineage", "iris@1")
+	require.Regexp(t, `deployment endpoint/iris\s+as=primary .*live=no revisions=1,2`, r.stdout)
+
 	r = run(t, dir, nil, "audit", "--action", "deploy.")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "deploy.promote")
