@@ -75,15 +75,24 @@ type Status struct {
 	History   []Summary  `json:"history"`
 }
 
+// StatusWindow bounds the traffic Status reads: the revision's, but at most
+// this much before now.
+const StatusWindow = 24 * time.Hour
+
 // Status describes an endpoint: its live revision with each variant's
-// traffic since the revision began, and every revision.
+// traffic since the revision began (at most StatusWindow), and every
+// revision.
 func (s *Service) Status(ctx context.Context, endpoint string) (*Status, error) {
 	d, spec, err := s.Current(ctx, endpoint)
 	if err != nil {
 		return nil, err
 	}
+	since := d.CreatedAt
+	if w := s.now().Add(-StatusWindow); w.After(since) {
+		since = w
+	}
 	st := &Status{Endpoint: d.Endpoint, Revision: d.Revision, Strategy: d.Strategy, State: d.State, Reason: d.Reason,
-		CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy, Spec: spec, Since: d.CreatedAt}
+		CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy, Spec: spec, Since: since}
 	if c := spec.Canary; c != nil {
 		next := c.StepStarted.Add(time.Duration(c.Interval))
 		st.NextCheck = &next
@@ -103,7 +112,7 @@ func (s *Service) Status(ctx context.Context, endpoint string) (*Status, error) 
 	if d.State == StateUndeployed {
 		return st, nil
 	}
-	recs, err := s.Store.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: d.CreatedAt, IncludeShadow: true})
+	recs, err := s.Store.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: since, IncludeShadow: true})
 	if err != nil {
 		return nil, err
 	}
