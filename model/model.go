@@ -205,6 +205,35 @@ type CurveReporter interface {
 	Curves() []Curve
 }
 
+// Monitor watches an iterative fit (boosting iterations, epochs) from the
+// outside: after every iteration the estimator predicts the monitor's rows
+// and calls OnIteration, which may stop the fit there. A tuner uses it to
+// score a trial's fit as it goes and to prune a hopeless one early.
+type Monitor struct {
+	// X holds the rows predicted after every iteration, usually held-out
+	// rows. They are only read and never influence the fit. With no rows,
+	// OnIteration gets nil predictions.
+	X Matrix
+	// OnIteration is called after every iteration with its number iter (1
+	// for the first) and the predictions of the model so far on X:
+	// X.Rows*Outputs values, row-major, as PredictTo writes them for a model
+	// stopped after iter iterations. pred is valid during the call only and
+	// must not be modified. Returning true stops the fit: Fit returns nil and
+	// the model is what it would be with at most iter iterations (max_iter
+	// = iter). OnIteration runs on the goroutine that called Fit.
+	OnIteration func(iter int, pred []float64) (stop bool)
+}
+
+// IterationReporter is implemented by iterative estimators that a Monitor
+// can watch. Other estimators fit as usual and report nothing.
+type IterationReporter interface {
+	// SetMonitor makes the estimator's following fits report to m; nil
+	// removes the monitor. The monitor is not a hyperparameter: it is not in
+	// Params nor in MarshalBinary, and a fit that it does not stop is the
+	// same, bit for bit, as a fit without it.
+	SetMonitor(m *Monitor)
+}
+
 // Importancer is implemented by estimators with a built-in feature importance
 // (e.g. trees' total gain), normalised to sum to 1.
 type Importancer interface {

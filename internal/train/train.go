@@ -46,12 +46,26 @@ type Spec struct {
 	// DropFeatures and OnlyFeatures choose the feature columns.
 	DropFeatures []string
 	OnlyFeatures []string
+	// CV chooses the folds of CrossValidate; the zero value is the task's default.
+	CV CVConfig
+	// CVWorkers is how many folds CrossValidate fits at once; 0 means one
+	// per core (GOMAXPROCS). See CrossValidate for how the cores are shared.
+	CVWorkers int
+	// OnIteration, when set, watches the fit of CrossValidate's first fold
+	// if the estimator reports its iterations (model.IterationReporter:
+	// boosting iterations, epochs): after iteration iter (1, 2, ...) it gets
+	// Metric, computed on the fold's validation rows from the model so far
+	// (undefined values are skipped). An error stops the fit, and
+	// CrossValidate returns it as it is (a pruning decision, say). The other
+	// folds and other estimators are not watched, and Train ignores it.
+	OnIteration func(iter int, score float64) error
 	// RunKind is "train" (default) or "baseline"; ParentRunID makes it a child run.
 	RunKind     string
 	ParentRunID string
 	Tags        map[string]string
 	GitCommit   string
-	// Metric is the primary metric, used for permutation importance.
+	// Metric is the primary metric, used for permutation importance (Train)
+	// and given to OnIteration (CrossValidate).
 	Metric string
 	// Reason is recorded with the run's audit event.
 	Reason string
@@ -436,19 +450,7 @@ func Score(task model.Task, y []float64, p *bundle.Predictions) map[string]float
 	if len(y) == 0 {
 		return out
 	}
-	in := metrics.Input{}
-	wantTask := metrics.Classification
-	if task == model.Regression {
-		wantTask = metrics.Regression
-		in.Target, in.Predicted = y, p.Values
-	} else {
-		in.YTrue = make([]int, len(y))
-		for i, v := range y {
-			in.YTrue[i] = int(v)
-		}
-		in.YPred = p.Codes
-		in.Proba, in.K = p.Values, p.Outputs
-	}
+	in, wantTask := scoreInput(task, y, p)
 	for _, name := range metrics.Names() {
 		info, _ := metrics.Lookup(name)
 		if info.Task != wantTask || info.BinaryOnly && task != model.BinaryClassification {
@@ -460,6 +462,23 @@ func Score(task model.Task, y []float64, p *bundle.Predictions) map[string]float
 		}
 	}
 	return out
+}
+
+// scoreInput is the metrics input of predictions p of targets y, and the
+// kind of metrics that apply to task.
+func scoreInput(task model.Task, y []float64, p *bundle.Predictions) (metrics.Input, metrics.Task) {
+	var in metrics.Input
+	if task == model.Regression {
+		in.Target, in.Predicted = y, p.Values
+		return in, metrics.Regression
+	}
+	in.YTrue = make([]int, len(y))
+	for i, v := range y {
+		in.YTrue[i] = int(v)
+	}
+	in.YPred = p.Codes
+	in.Proba, in.K = p.Values, p.Outputs
+	return in, metrics.Classification
 }
 
 // peakRSSMB is the process's peak resident memory so far, in MB.

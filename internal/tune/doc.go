@@ -22,6 +22,14 @@
 //	})
 //	fmt.Println(res.Best.Params, res.Best.Value, tune.Importance(space, res.Trials))
 //
+// Cross-validated objectives report with Trial.ReportIteration (the score
+// after each boosting iteration or epoch of the first fold, from the
+// estimator's model.Monitor; train.Spec.OnIteration takes it as it is) and
+// Trial.ReportFold (each fold's score), which keep the two kinds of values
+// on steps of their own (IterationStep, FoldStep) and return ErrPruned when
+// the pruner says to stop, so that a hopeless trial stops inside its first
+// fit.
+//
 // Spaces: parameters are int, float (either log-scaled) or categorical, and
 // may be conditional on a categorical parent. DefaultParams gives a
 // practitioner's default space per model kind; a YAML file (ParseSpaceFile)

@@ -22,3 +22,9 @@ func DiscreteKernels(low, high, step float64, obs []float64) (mu, sigma []float6
 	d := tpeDim{kind: dimDiscrete, low: low, high: high, step: step}
 	return numericKernels(&d, obs, 1, false)
 }
+
+// Local worker identities (localworker.go).
+var (
+	LocalPID    = localPID
+	ProcessGone = processGone
+)

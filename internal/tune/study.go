@@ -63,6 +63,10 @@ type Config struct {
 	Seed uint64
 	// Pruner decides Trial.ShouldPrune; nil never prunes.
 	Pruner Pruner
+	// IterationInterval: Trial.ReportIteration reports every
+	// IterationInterval-th iteration; 0 means 10. Each report costs a write
+	// and a read of the study's trials in the storage.
+	IterationInterval int
 	// Storage keeps the study; nil means a new MemoryStorage.
 	Storage Storage
 	// Trials caps the study's number of trials (all workers, all runs, any
@@ -74,7 +78,11 @@ type Config struct {
 	Timeout time.Duration
 	// Parallel is the number of trials run at once in this process; 0 means 1.
 	Parallel int
-	// Worker names this process in the storage; host name and process id by default.
+	// Worker names this process in the storage; host name and process id
+	// ("HOST-PID") by default. With the default, a trial left running by a
+	// process of this host that no longer exists (killed, crashed) is
+	// given back to the queue as soon as Optimize starts, without waiting
+	// StaleAfter.
 	Worker string
 	// HeartbeatInterval is how often a running trial's heartbeat is stored;
 	// 0 means 10 s.
@@ -104,9 +112,10 @@ func (c Config) WithDefaults() Config {
 		c.Storage = NewMemoryStorage()
 	}
 	c.Parallel = max(c.Parallel, 1)
+	c.IterationInterval = cmp.Or(c.IterationInterval, DefaultIterationInterval)
 	if c.Worker == "" {
 		host, _ := os.Hostname()
-		c.Worker = fmt.Sprintf("%s-%d", cmp.Or(host, "worker"), os.Getpid())
+		c.Worker = localWorker(host, os.Getpid())
 	}
 	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
 	c.StaleAfter = cmp.Or(c.StaleAfter, max(DefaultStaleAfter, 3*c.HeartbeatInterval))
@@ -128,6 +137,8 @@ func (c Config) Validate() error {
 		return mlw.Errorf(mlw.EINVALID, "study %s: direction %q (want minimize or maximize)", c.Study, c.Direction)
 	case c.Trials < 0:
 		return mlw.Errorf(mlw.EINVALID, "study %s: trials %d must be >= 0", c.Study, c.Trials)
+	case c.IterationInterval < 0:
+		return mlw.Errorf(mlw.EINVALID, "study %s: iteration interval %d must be at least 1 (0 for 10)", c.Study, c.IterationInterval)
 	case c.Timeout < 0:
 		return mlw.Errorf(mlw.EINVALID, "study %s: timeout %s must be >= 0", c.Study, c.Timeout)
 	case c.StaleAfter <= c.HeartbeatInterval:
@@ -228,6 +239,12 @@ func (s *Study) Optimize(ctx context.Context, objective Objective) (*Result, err
 	var deadline time.Time
 	if s.cfg.Timeout > 0 {
 		deadline = s.cfg.Now().Add(s.cfg.Timeout)
+	}
+	if n, err := s.requeueDeadLocal(ctx); err != nil {
+		// RequeueStale gives the trials back later.
+		s.log.DebugContext(ctx, "trials of dead local workers not given back", "err", err)
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "gave back trials of local workers that no longer run", "count", n)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -110,6 +110,13 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	if err != nil {
 		return err
 	}
+	mon := m.monitor
+	if mon != nil && mon.OnIteration == nil {
+		mon = nil
+	}
+	if mon != nil && mon.X.Rows > 0 && (mon.X.Cols != p.X.Cols || len(mon.X.Data) != mon.X.Rows*mon.X.Cols) {
+		return fmt.Errorf("the monitored rows have %d columns, the training data %d", mon.X.Cols, p.X.Cols)
+	}
 	// More goroutines than processors would only wait for each other.
 	jobs := runtime.GOMAXPROCS(0)
 	if cfg.NJobs > 0 {
@@ -145,6 +152,7 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	b := &booster{
 		cfg: cfg, loss: loss, nOut: nOut, t: t, train: train, valid: valid, early: early,
 		rowRNG: newRNG(cfg.Seed, streamRows), colRNG: newRNG(cfg.Seed, streamCols),
+		task: p.Task, classes: p.Classes, mon: mon,
 	}
 	f, err := b.run(ctx)
 	if err != nil {
@@ -383,6 +391,12 @@ type booster struct {
 	early        bool
 	rowRNG       *rng
 	colRNG       *rng
+	task         model.Task
+	classes      int
+	// mon, when set, watches the fit: mraw holds the raw scores of its rows
+	// (laid out as vraw) and mpred their predictions.
+	mon         *model.Monitor
+	mraw, mpred []float64
 
 	f         *fitted
 	nodeGain  []float64 // gain of every compiled node, 0 for leaves
@@ -399,8 +413,23 @@ type booster struct {
 func (b *booster) run(ctx context.Context) (*fitted, error) {
 	cfg, t := b.cfg, b.t
 	n, nOut := t.n, b.nOut
-	f := &fitted{baseline: baseline(b.loss, nOut, b.train.y, b.train.w)}
+	f := &fitted{baseline: baseline(b.loss, nOut, b.train.y, b.train.w), task: b.task, nOut: nOut}
+	if b.task.IsClassification() {
+		f.classes = b.classes
+	}
 	b.f = f
+	if b.mon != nil {
+		nm := b.mon.X.Rows
+		b.mraw = make([]float64, nOut*nm)
+		for k := range nOut {
+			for i := range nm {
+				b.mraw[k*nm+i] = f.baseline[k]
+			}
+		}
+		if nm > 0 {
+			b.mpred = make([]float64, nm*f.outputs())
+		}
+	}
 	b.raw = make([]float64, nOut*n)
 	for k := range nOut {
 		for i := range n {
@@ -464,10 +493,12 @@ func (b *booster) run(ctx context.Context) (*fitted, error) {
 			vl := lossSum(b.loss, nOut, nv, b.valid.y, b.valid.w, b.vraw) / b.valid.sw
 			f.validLoss = append(f.validLoss, vl)
 			scores = append(scores, -vl)
-			if b.early && shouldStop(scores, cfg.NIterNoChange, cfg.Tol) {
-				stopped = true
-				break
-			}
+			stopped = b.early && shouldStop(scores, cfg.NIterNoChange, cfg.Tol)
+		}
+		// The monitor sees every iteration, the last one included; its stop
+		// ends boosting as MaxIter would.
+		if b.mon != nil && b.mon.OnIteration(it+1, b.monitorPredictions()) || stopped {
+			break
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -614,6 +645,36 @@ func (b *booster) addTree(k int, gn []gnode) {
 			vraw[i] += treeValue(f.nodes, f.bitsets, root, b.valid.row(i))
 		}
 	}
+	if b.mon != nil {
+		x := b.mon.X
+		mraw := b.mraw[k*x.Rows : (k+1)*x.Rows]
+		for i := range x.Rows {
+			mraw[i] += treeValue(f.nodes, f.bitsets, root, x.Row(i))
+		}
+	}
+}
+
+// monitorPredictions turns the monitored rows' raw scores into predictions,
+// as predictRow does: the same sums in the same order, so the same bits.
+func (b *booster) monitorPredictions() []float64 {
+	nm := b.mon.X.Rows
+	if nm == 0 {
+		return nil
+	}
+	f, k := b.f, b.nOut
+	out := f.outputs()
+	for i := range nm {
+		o := b.mpred[i*out : (i+1)*out]
+		if k == 1 {
+			f.output(o, b.mraw[i])
+			continue
+		}
+		for c := range k {
+			o[c] = b.mraw[c*nm+i]
+		}
+		softmax(o)
+	}
+	return b.mpred
 }
 
 // compile appends the tree gn to the model's nodes: the root, then for

@@ -243,7 +243,8 @@ func (c Config) Validate() error {
 type Model struct {
 	Config
 
-	fit fitted
+	fit     fitted
+	monitor *model.Monitor
 }
 
 // fitted is a Model's learned state; the zero value means not fitted.
@@ -271,9 +272,10 @@ type fitted struct {
 
 // Compile-time checks that Model implements the model interfaces.
 var (
-	_ model.Estimator     = (*Model)(nil)
-	_ model.CurveReporter = (*Model)(nil)
-	_ model.Importancer   = (*Model)(nil)
+	_ model.Estimator         = (*Model)(nil)
+	_ model.CurveReporter     = (*Model)(nil)
+	_ model.Importancer       = (*Model)(nil)
+	_ model.IterationReporter = (*Model)(nil)
 )
 
 // Kind returns "gbdt".
@@ -290,6 +292,15 @@ func (m *Model) Outputs() int {
 	}
 	return 0
 }
+
+// SetMonitor makes the following fits call m.OnIteration after every
+// boosting iteration with the predictions of the trees so far on m.X (the
+// scores are updated one tree at a time, so that watching costs one tree
+// walk per monitored row and tree). When OnIteration returns true, boosting
+// ends there and keeps every iteration done, as if MaxIter were iter. Fit
+// returns an error when m.X has another number of columns than the training
+// data. nil removes the monitor.
+func (m *Model) SetMonitor(mon *model.Monitor) { m.monitor = mon }
 
 // NIter returns the number of boosting iterations the model kept: MaxIter, or
 // with early stopping the iteration with the lowest validation loss.

@@ -41,7 +41,8 @@ import (
 type Model struct {
 	Config
 
-	fit fitted
+	fit     fitted
+	monitor *model.Monitor
 }
 
 // fitted is a Model's learned state; the zero value means not fitted.
@@ -66,8 +67,9 @@ type fitted struct {
 
 // Compile-time checks that Model implements the model interfaces.
 var (
-	_ model.Estimator     = (*Model)(nil)
-	_ model.CurveReporter = (*Model)(nil)
+	_ model.Estimator         = (*Model)(nil)
+	_ model.CurveReporter     = (*Model)(nil)
+	_ model.IterationReporter = (*Model)(nil)
 )
 
 // Kind returns "mlp".
@@ -84,6 +86,15 @@ func (m *Model) Outputs() int {
 	}
 	return 0
 }
+
+// SetMonitor makes the following fits call m.OnIteration after every epoch
+// with the predictions of the current weights on m.X (one forward pass over
+// the monitored rows per epoch). When OnIteration returns true, training
+// ends as if MaxIter were the epochs done (with early stopping, the best
+// epoch's weights are still the ones kept). Fit returns an error when m.X
+// has another number of columns than the training data. nil removes the
+// monitor.
+func (m *Model) SetMonitor(mon *model.Monitor) { m.monitor = mon }
 
 // NIter returns the number of epochs the fit ran.
 func (m *Model) NIter() int { return m.fit.nIter }
@@ -162,6 +173,12 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	}
 	layers := append(append([]int{p.X.Cols}, c.HiddenLayerSizes...), nOut)
 	t := newTrainer(c, p.Task, p.Classes, layers)
+	if mon := m.monitor; mon != nil && mon.OnIteration != nil {
+		if mon.X.Rows > 0 && (mon.X.Cols != p.X.Cols || len(mon.X.Data) != mon.X.Rows*mon.X.Cols) {
+			return fmt.Errorf("mlp: the monitored rows have %d columns, the training data %d", mon.X.Cols, p.X.Cols)
+		}
+		t.mon = mon
+	}
 	t.init(newRNG(c.Seed, 0))
 	f, err := t.run(ctx, train, valid, newRNG(c.Seed, 1))
 	if err != nil {
@@ -303,6 +320,16 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 		dst = make([]float64, need)
 	}
 	dst = dst[:need]
+	f.predict(dst, X)
+	return dst
+}
+
+// predict writes the predictions of X, X.Rows × outputs, into dst.
+func (f *fitted) predict(dst []float64, X model.Matrix) {
+	k := 1
+	if f.task.IsClassification() {
+		k = f.classes
+	}
 	buf := f.pool.Get().(*[]float64)
 	width := len(*buf) / 2
 	a, b := (*buf)[:width], (*buf)[width:]
@@ -340,7 +367,6 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 		}
 	}
 	f.pool.Put(buf)
-	return dst
 }
 
 // newPool returns the scratch pool of a network with the given layer widths.

@@ -27,6 +27,8 @@ type trainer struct {
 	xb, yb, wb            []float64
 	acts, deltas          [][]float64 // per layer l = 1..L, batch × layers[l]
 	step                  int
+	// mon, when set, watches the fit; see Model.SetMonitor.
+	mon *model.Monitor
 }
 
 func newTrainer(c Config, task model.Task, classes int, layers []int) *trainer {
@@ -96,6 +98,14 @@ func (t *trainer) run(ctx context.Context, train, valid *dataset, r *rng) (fitte
 		idx[i] = i
 	}
 	f := fitted{task: t.task, classes: t.classes, layers: t.layers, activation: c.Activation}
+	// now is the network with the current weights, for the monitor.
+	var now fitted
+	var pred []float64
+	if t.mon != nil && t.mon.X.Rows > 0 {
+		now = f
+		now.weights, now.pool = t.params, newPool(t.layers)
+		pred = make([]float64, t.mon.X.Rows*max(t.classes, 1))
+	}
 	var best []float64
 	bestLoss, bestScore := math.Inf(1), math.Inf(-1)
 	noImprove := 0
@@ -142,7 +152,16 @@ func (t *trainer) run(ctx context.Context, train, valid *dataset, r *rng) (fitte
 			bestLoss = min(bestLoss, loss)
 			f.bestEpoch = epoch + 1
 		}
-		if noImprove > c.NIterNoChange {
+		// The monitor sees every epoch, the last one included; its stop ends
+		// training as MaxIter would.
+		stop := noImprove > c.NIterNoChange
+		if t.mon != nil {
+			if pred != nil {
+				now.predict(pred, t.mon.X)
+			}
+			stop = t.mon.OnIteration(epoch+1, pred) || stop
+		}
+		if stop {
 			break
 		}
 	}

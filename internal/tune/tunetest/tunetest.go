@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func Exercise(ctx context.Context, t *testing.T, newStorage func(t *testing.T) t
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"RequeueStale", testRequeueStale},
 		{"GiveBack", testGiveBack},
+		{"RequeueDeadLocalWorker", testRequeueDeadLocalWorker},
 		{"ListStates", testListStates},
 		{"Copies", testCopies},
 	}
@@ -378,6 +380,45 @@ func testGiveBack(ctx context.Context, t *testing.T, newStorage newStorageFunc) 
 	require.NoError(t, err)
 	require.Equal(t, tr.Number, c.Number)
 	require.Equal(t, 2, c.Attempts)
+}
+
+// testRequeueDeadLocalWorker resumes a study whose trial was left running
+// by a killed process of this host (a process id that cannot exist): the
+// trial is given back and re-run at once, while its heartbeat is fresh,
+// and the trials of another host and of a live process are left running.
+func testRequeueDeadLocalWorker(ctx context.Context, t *testing.T, newStorage newStorageFunc) {
+	s := newStudy(ctx, t, newStorage)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name: %v", err)
+	}
+	const deadPID = math.MaxInt32 // above every kernel's pid_max
+	dead := running(ctx, t, s, fmt.Sprintf("%s-%d", host, deadPID), tune.Params{"x": "0.25"})
+	other := running(ctx, t, s, fmt.Sprintf("other-%s-%d", host, deadPID), tune.Params{"x": "0.5"})
+	live := running(ctx, t, s, fmt.Sprintf("%s-%d", host, os.Getppid()), tune.Params{"x": "0.75"})
+
+	st, err := tune.NewStudy(ctx, tune.Config{
+		Study: "s", Storage: s, Space: tune.MustSpace(tune.FloatParam("x", 0, 1)), Sampler: tune.RandomSampler{Seed: 1},
+		Trials: 4, Now: func() time.Time { return at(10) }, // heartbeats at(1) are fresh
+	})
+	require.NoError(t, err)
+	require.True(t, st.Resumed())
+	var ran []int
+	res, err := st.Optimize(ctx, func(_ context.Context, tr *tune.Trial) (float64, error) {
+		ran = append(ran, tr.Number)
+		return tr.Params.Float("x")
+	})
+	require.NoError(t, err)
+	require.Equal(t, tune.StopBudget, res.Stop)
+	require.Equal(t, []int{dead.Number, 3}, ran, "the dead worker's trial is re-run first, then a new one")
+	all, err := s.ListTrials(ctx, &tune.ListTrialsParams{Study: "s"})
+	require.NoError(t, err)
+	require.Equal(t, tune.StateComplete, all[dead.Number].State)
+	require.Equal(t, 2, all[dead.Number].Attempts)
+	require.Equal(t, 0.25, all[dead.Number].Value)
+	require.Equal(t, tune.StateRunning, all[other.Number].State, "another host's trial waits for its heartbeat to go stale")
+	require.Equal(t, tune.StateRunning, all[live.Number].State, "a live process keeps its trial")
+	require.Equal(t, 1, all[live.Number].Attempts)
 }
 
 func testListStates(ctx context.Context, t *testing.T, newStorage newStorageFunc) {
