@@ -39,6 +39,7 @@ type ladderModel struct {
 	Rung             int                `json:"rung"`
 	Model            string             `json:"model"`
 	RunID            string             `json:"run_id"`
+	Study            string             `json:"study"`
 	CVMean           float64            `json:"cv_mean"`
 	CVStd            float64            `json:"cv_std"`
 	Valid            map[string]float64 `json:"validation"`
@@ -54,10 +55,12 @@ type ladderModel struct {
 func (app *App) ladderCommand() *cobra.Command {
 	var (
 		dsRef, splitID string
-		trials, cv     int
+		trials         int
 		budget         time.Duration
 		seed           int64
 		asJSON         bool
+		cvf            cvFlags
+		feats          featureFlags
 	)
 	c := &cobra.Command{
 		Use:   "ladder --dataset NAME[@N] --split ID",
@@ -75,14 +78,25 @@ fit time, single-row latency, bundle size and interpretability, so the choice
 between "good enough and simple" and "best" is made on evidence and weighed
 against the canvas constraints.
 
-JSON (--json): baseline (run_id, model, validation), models (rung, model,
-run_id, cv_mean, cv_std, validation, lift, fit_seconds, latency_us,
-size_bytes, interpretability, meets_targets), stopped_at (rung, or 0 when no
-rung met the targets), chosen (the run to evaluate next).`,
+` + cvStrategyHelp + `
+
+--drop-features and --only-features choose the feature columns of every
+model, as in mlw train (run the ladder once per feature set to compare
+them); the baseline uses no feature.
+
+JSON (--json): ladder_run_id, metric, cv (folds, strategy, by),
+drop_features, only_features, baseline (run_id, model, validation), models
+(rung, model, run_id, study, cv_mean, cv_std, validation, lift,
+fit_seconds, latency_us, size_bytes, interpretability, meets_targets,
+targets), stopped_at (rung, or 0 when no rung met the targets), chosen (the
+run to evaluate next).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if dsRef == "" || splitID == "" {
 				return usagef("mlw ladder --dataset NAME --split ID", "--dataset and --split are required")
+			}
+			if err := cvf.validate("mlw ladder"); err != nil {
+				return err
 			}
 			e, err := app.open(c.Context())
 			if err != nil {
@@ -92,6 +106,13 @@ rung met the targets), chosen (the run to evaluate next).`,
 			ctx := c.Context()
 			d, err := e.loadTrainData(ctx, dsRef, splitID)
 			if err != nil {
+				return err
+			}
+			cvc, err := cvf.config(d, seed)
+			if err != nil {
+				return err
+			}
+			if err := feats.check(d); err != nil {
 				return err
 			}
 			task := taskOfData(d)
@@ -115,8 +136,14 @@ rung met the targets), chosen (the run to evaluate next).`,
 			if err != nil {
 				return err
 			}
+			params := map[string]string{"trials": strconv.Itoa(trials), "cv": strconv.Itoa(cvf.k), "metric": metric, studyAttrCVStrategy: cvc.Strategy}
+			for k, v := range map[string]string{studyAttrCVBy: cvc.By, studyAttrDrop: strings.Join(feats.drop, ","), studyAttrOnly: strings.Join(feats.only, ",")} {
+				if v != "" {
+					params[k] = v
+				}
+			}
 			ladderRun, err := tr.Start(ctx, track.StartParams{Kind: "ladder", DatasetVersionID: d.Version.ID, SplitID: d.Split.ID,
-				Params: map[string]string{"trials": strconv.Itoa(trials), "cv": strconv.Itoa(cv), "metric": metric}, GitCommit: commit, AuditAction: "run.ladder"})
+				Params: params, GitCommit: commit, AuditAction: "run.ladder"})
 			if err != nil {
 				return err
 			}
@@ -140,14 +167,15 @@ rung met the targets), chosen (the run to evaluate next).`,
 					if err != nil {
 						return err
 					}
-					sr, err := e.runStudy(ctx, d, studySpec{Name: fmt.Sprintf("ladder-%s-%s", ladderRun.ID, kind), Kind: kind, Space: space,
+					study := fmt.Sprintf("ladder-%s-%s", ladderRun.ID, kind)
+					sr, err := e.runStudy(ctx, d, studySpec{Name: study, Kind: kind, Space: space,
 						Sampler: tune.TPESampler{Seed: uint64(seed)}, Metric: metric, Dir: dir, Trials: trials, Timeout: perModel,
-						CV: cv, Parallel: 1, Seed: seed, ParentID: ladderRun.ID}, prog)
+						CV: cvf.k, CVConfig: cvc, Features: feats, Parallel: 1, Seed: seed, ParentID: ladderRun.ID}, prog)
 					if err != nil {
 						tr.Fail(ctx, ladderRun.ID, err)
 						return err
 					}
-					lm := ladderModel{Rung: i + 1, Model: kind, RunID: sr.refit.Run.ID, CVMean: sr.result.Best.Value,
+					lm := ladderModel{Rung: i + 1, Model: kind, RunID: sr.refit.Run.ID, Study: study, CVMean: sr.result.Best.Value,
 						CVStd: sr.bestMetrics["cv."+metric+".std"], Valid: sr.refit.Valid, FitSeconds: sr.refit.FitTime.Seconds(),
 						SizeBytes: sr.refit.BundleInfo.Size, Interpretability: interpretability[kind]}
 					lm.Lift, _ = liftOf(metric, sr.refit.Valid, baseValid)
@@ -168,10 +196,18 @@ rung met the targets), chosen (the run to evaluate next).`,
 			}
 			chosen := chooseLadder(models, stopped, info.HigherIsBetter, metric)
 			if asJSON {
-				return writeJSON(app.Out, map[string]any{
+				out := map[string]any{
 					"baseline": map[string]any{"run_id": baseRun.ID, "model": baseRun.Model, "validation": baseValid},
 					"metric":   metric, "models": models, "stopped_at": stopped, "chosen": chosen, "ladder_run_id": ladderRun.ID,
-				})
+					"cv": map[string]any{"folds": cvf.k, "strategy": cvc.Strategy, "by": cvc.By},
+				}
+				if len(feats.drop) > 0 {
+					out["drop_features"] = feats.drop
+				}
+				if len(feats.only) > 0 {
+					out["only_features"] = feats.only
+				}
+				return writeJSON(app.Out, out)
 			}
 			tw := tabwriter.NewWriter(app.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "RUNG\tMODEL\tCV %s\tVALID\tLIFT\tFIT\tLATENCY\tSIZE\tINTERPRETABILITY\tTARGETS\n", metric)
@@ -197,7 +233,8 @@ rung met the targets), chosen (the run to evaluate next).`,
 	c.Flags().StringVar(&dsRef, "dataset", "", "dataset version NAME[@N]")
 	c.Flags().StringVar(&splitID, "split", "", "split ID")
 	c.Flags().IntVar(&trials, "trials", 5, "tuning trials per model")
-	c.Flags().IntVar(&cv, "cv", 3, "cross-validation folds on the training part")
+	cvf.register(c)
+	feats.register(c)
 	c.Flags().DurationVar(&budget, "budget", 0, "total time budget, shared by the models (e.g. 5m)")
 	c.Flags().Int64Var(&seed, "seed", 0, "random seed")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
