@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,29 +107,7 @@ func (r *replica) predict(t *testing.T, user string) (string, string) {
 // PostgreSQL store and one artifact store: they serve the same versions,
 // assign the same A/B variant to the same user, and follow changes.
 func TestReplicasServeTheSameDeployments(t *testing.T) {
-	base := os.Getenv("MLW_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("MLW_TEST_POSTGRES_URL is not set: skipping the multi-replica PostgreSQL test")
-	}
-	schema := "mlwtest_" + strings.ToLower(rand.Text())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		require.NoError(t, err)
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-		require.NoError(t, err)
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	dir := initProject(t)
-	f, err := os.OpenFile(filepath.Join(dir, "mlw.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = fmt.Fprintf(f, "store: %s%sschema=%s\n", base, sep, schema)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	dir := postgresProject(t)
 	src := filepath.Join(testRoot(t), "testdata", "datasets", "iris.csv")
 	require.Equal(t, 0, run(t, dir, nil, "data", "add", "iris", src, "--target", "target").code)
 	r := run(t, dir, nil, "data", "split", "iris", "--seed", "1", "--json")
