@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -163,7 +164,9 @@ func (app *App) tuneCommand() *cobra.Command {
 		Long: `Search a model's hyperparameters by K-fold cross-validation on the training
 part of a split (the validation and test parts are never read), with grid,
 random or TPE (Bayesian, Optuna's defaults, constant liar for parallel
-trials) search and median pruning across folds. Each trial is a child run
+trials) search and median pruning: on the boosting iterations or MLP epochs
+of the first fold (every 10th), then across folds, so hopeless trials stop
+early and are recorded as pruned. Folds run in parallel. Each trial is a child run
 (params, CV metrics, state complete, pruned or failed); the best params are
 refit on the whole training part and logged as a run ready for evaluation.
 
@@ -394,7 +397,7 @@ func (e *env) runStudy(ctx context.Context, d *train.Data, sp studySpec, prog *p
 		best = 1e308
 	}
 	cfg := tune.Config{Study: study, Direction: dir, Space: sp.Space, Sampler: sp.Sampler, Seed: uint64(seed),
-		Pruner: tune.MedianPruner{}, Storage: storage, Trials: sp.Trials, Timeout: sp.Timeout, Parallel: max(sp.Parallel, 1),
+		Pruner: tune.MedianPruner{WarmupSteps: 10}, Storage: storage, Trials: sp.Trials, Timeout: sp.Timeout, Parallel: max(sp.Parallel, 1),
 		Attrs: attrs,
 		OnTrial: func(r tune.TrialRecord) {
 			if r.State == tune.StateComplete && (dir == tune.Maximize && r.Value > best || dir == tune.Minimize && r.Value < best) {
@@ -416,7 +419,8 @@ func (e *env) runStudy(ctx context.Context, d *train.Data, sp studySpec, prog *p
 	objective := func(ctx context.Context, t *tune.Trial) (float64, error) {
 		spec := train.Spec{Model: kind, Params: t.Params, Seed: seed, CV: sp.CVConfig,
 			DropFeatures: sp.Features.drop, OnlyFeatures: sp.Features.only,
-			Metric: metric, OnIteration: t.ReportIteration}
+			Metric: metric, OnIteration: t.ReportIteration,
+			CVWorkers: max(1, runtime.GOMAXPROCS(0)/max(sp.Parallel, 1))} // parallel trials share the cores
 		trialRun, err := tr.Start(ctx, track.StartParams{ParentID: studyRun.ID, Kind: "trial", Name: fmt.Sprintf("%s#%d", study, t.Number), Model: kind,
 			DatasetVersionID: d.Version.ID, SplitID: d.Split.ID, Params: t.Params})
 		if err != nil {
