@@ -134,19 +134,32 @@ type Store interface {
 	ListDeployments(ctx context.Context, p *ListDeploymentsParams) ([]*mlw.Deployment, error)
 
 	// LogPredictions appends prediction records in one transaction (a batch of
-	// the server's prediction log). The store assigns IDs (they are not written
-	// back into the records). Records are not audited. On PostgreSQL, IDs of
+	// the server's prediction log). The records of each endpoint of the call
+	// are stored together, as one PredictionBatch. The store assigns IDs (they
+	// are not written back into the records): a record's ID is its stored
+	// batch's ID << PredictionIndexBits | its index in the batch, so IDs are
+	// unique and increase in the order records were logged. A zero At is set
+	// to the current time. Records are not audited. On PostgreSQL, IDs of
 	// concurrent writers may commit out of order: read new records with a
-	// time window or an overlap rather than by AfterID alone.
+	// time window or an overlap rather than by AfterID alone. It returns
+	// EINVALID, storing nothing, if a record has no endpoint.
 	LogPredictions(ctx context.Context, p *LogPredictionsParams) error
 	// ListPredictions returns the records of an endpoint ordered by ID, with
 	// the label of their feedback joined (Label, Labeled), filtered by time
 	// [Since, Until), variant, and AfterID; shadows only when IncludeShadow;
-	// at most Limit (0 = all).
+	// at most Limit (0 = all). Every field comes back as it was logged: At at
+	// microsecond precision in UTC, Inputs and Proba byte for byte (empty as
+	// nil), Score bit for bit (NaN and ±Inf included). It returns EINVALID if
+	// Endpoint is empty.
 	ListPredictions(ctx context.Context, p *ListPredictionsParams) ([]*mlw.Prediction, error)
-	// DeletePredictions removes the records (of every endpoint) logged before
-	// Before, and the feedback of requests that no longer have any record,
-	// and returns how many prediction records it removed.
+	// DeletePredictions applies retention. It removes the stored batches (of
+	// every endpoint) whose latest record was logged before Before, and the
+	// feedback recorded before Before, whether or not its prediction is still
+	// stored; it returns how many prediction records it removed. Retention
+	// goes by batch, not by record: a batch (the records of one endpoint that
+	// one LogPredictions call logged: about a second of a server's traffic)
+	// that holds records on both sides of Before is kept whole until its
+	// latest record is older. A zero Before removes nothing.
 	DeletePredictions(ctx context.Context, p *DeletePredictionsParams) (int64, error)
 	// RecordFeedback stores labels (inserting or replacing the label of the
 	// same endpoint, request id and row) in one transaction. Feedback may

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,64 +10,43 @@ import (
 	"mlw.dev/internal/store"
 )
 
-// predictionColumns are the columns LogPredictions copies, in the order of
-// predictionRows' values.
-var predictionColumns = []string{"request_id", "row_index", "endpoint", "model", "version", "variant", "shadow",
-	"at", "latency_ns", "error", "inputs", "output", "score", "proba"}
+// insertBatch stores one batch of the prediction log.
+const insertBatch = `INSERT INTO prediction_batches (endpoint, first_at, last_at, records, data) VALUES ($1, $2, $3, $4, $5)`
 
-// LogPredictions appends prediction records with one COPY, a single
-// statement and so a single transaction: the batch is stored whole or not at
-// all. A zero At is set to the current time. An empty batch is a no-op. It
-// returns EINVALID, storing nothing, if a record has no endpoint.
+// LogPredictions appends prediction records in one transaction: a row of
+// prediction_batches per endpoint of the batch, in the order endpoints first
+// appear, holding its records as store.PredictionBatches encodes them. The
+// usual batch, of one endpoint, takes one statement and one round trip. A
+// zero At is set to the current time. An empty batch is a no-op. It returns
+// EINVALID, storing nothing, if a record has no endpoint.
 func (db *DB) LogPredictions(ctx context.Context, p *store.LogPredictionsParams) error {
 	if len(p.Predictions) == 0 {
 		return nil
 	}
-	for i := range p.Predictions {
-		if p.Predictions[i].Endpoint == "" {
-			return mlw.Errorf(mlw.EINVALID, "prediction %d: endpoint is empty", i)
+	batches, err := store.PredictionBatches(p.Predictions, db.now())
+	if err != nil {
+		return err
+	}
+	insert := func(q querier, b *store.PredictionBatch) error {
+		if _, err := q.Exec(ctx, insertBatch, b.Endpoint, b.FirstAt, b.LastAt, b.Len, b.Data); err != nil {
+			return db.interpretError(err, "log predictions of endpoint "+b.Endpoint)
 		}
-	}
-	if _, err := db.pool.CopyFrom(ctx, pgx.Identifier{"predictions"}, predictionColumns,
-		&predictionRows{db: db, recs: p.Predictions, i: -1}); err != nil {
-		return db.interpretError(err, "log predictions")
-	}
-	return nil
-}
-
-// predictionRows is the pgx.CopyFromSource of LogPredictions. It reuses one
-// row of values: pgx encodes each row before asking for the next.
-type predictionRows struct {
-	db   *DB
-	recs []mlw.Prediction
-	i    int
-	vals [14]any
-}
-
-// Next moves to the next record.
-func (s *predictionRows) Next() bool {
-	s.i++
-	return s.i < len(s.recs)
-}
-
-// Values returns the columns of the current record.
-func (s *predictionRows) Values() ([]any, error) {
-	r := &s.recs[s.i]
-	s.vals = [14]any{r.RequestID, r.Row, r.Endpoint, r.Model, r.Version, r.Variant, r.Shadow,
-		s.db.stamp(r.At), int64(r.Latency), r.Error, rawText(r.Inputs), r.Output, r.Score, rawText(r.Proba)}
-	return s.vals[:], nil
-}
-
-// Err returns nil: the records are in memory.
-func (s *predictionRows) Err() error { return nil }
-
-// rawText encodes a JSON field as text without copying it; an empty one
-// becomes NULL.
-func rawText(raw json.RawMessage) any {
-	if len(raw) == 0 {
 		return nil
 	}
-	return []byte(raw)
+	if len(batches) == 1 {
+		return insert(db.pool, &batches[0])
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer rollback(ctx, tx)
+	for i := range batches {
+		if err := insert(tx, &batches[i]); err != nil {
+			return err
+		}
+	}
+	return db.commit(ctx, tx, nil, nil)
 }
 
 // ListPredictions returns the records of an endpoint ordered by ID, each
@@ -79,72 +57,119 @@ func (db *DB) ListPredictions(ctx context.Context, p *store.ListPredictionsParam
 		return nil, mlw.Errorf(mlw.EINVALID, "list predictions: endpoint is empty")
 	}
 	var w where
-	w.add("p.endpoint = ", p.Endpoint)
-	if p.AfterID > 0 {
-		w.add("p.id > ", p.AfterID)
-	}
+	w.add("endpoint = ", p.Endpoint)
 	if !p.Since.IsZero() {
-		w.add("p.at >= ", norm(p.Since))
+		w.add("last_at >= ", norm(p.Since))
 	}
 	if !p.Until.IsZero() {
-		w.add("p.at < ", norm(p.Until))
+		w.add("first_at < ", norm(p.Until))
 	}
-	if p.Variant != "" {
-		w.add("p.variant = ", p.Variant)
+	after := int64(0) // the batches after this one
+	if p.AfterID > 0 {
+		after = store.PredictionBatchID(p.AfterID) - 1
 	}
-	if !p.IncludeShadow {
-		w.add("NOT p.shadow", nil)
-	}
-	// The label comes from a subquery rather than a LEFT JOIN: it is always
-	// one probe of feedback's primary key per record, where a join planned
-	// on stale statistics (a young table, before autovacuum analyzes it) can
-	// become a nested loop over all the feedback of the endpoint: 40 times
-	// slower on 1e4 records. The endpoint is not selected: every record has
-	// the one asked for.
-	q := `SELECT p.id, p.request_id, p.row_index, p.model, p.version, p.variant, p.shadow, p.at, p.latency_ns,
-		p.error, p.inputs, p.output, p.score, p.proba,
-		(SELECT f.label FROM feedback AS f
-			WHERE f.endpoint = p.endpoint AND f.request_id = p.request_id AND f.row_index = p.row_index)
-		FROM predictions AS p` + w.String() + ` ORDER BY p.id`
-	if p.Limit > 0 {
-		q += ` LIMIT ` + w.arg(p.Limit)
-	}
+	w.add("id > ", after)
+	afterArg := len(w.args) - 1
+	// Sorting the batches sorts pointers to their data, which stays in the
+	// TOAST table until it is sent.
+	q := `SELECT id, data FROM prediction_batches` + w.String() + ` ORDER BY id`
 	what := "list predictions of endpoint " + p.Endpoint
-	rows, err := db.pool.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, db.interpretError(err, what)
-	}
-	defer rows.Close()
-	out := []*mlw.Prediction{}
-	var (
-		at            time.Time
-		latency       int64
-		inputs, proba []byte
-		label         *string
-	)
-	for rows.Next() {
-		r := new(mlw.Prediction)
-		if err := rows.Scan(&r.ID, &r.RequestID, &r.Row, &r.Model, &r.Version, &r.Variant, &r.Shadow, &at, &latency,
-			&r.Error, &inputs, &r.Output, &r.Score, &proba, &label); err != nil {
+	l := store.NewPredictionList(p)
+	if p.Limit <= 0 {
+		if _, _, err := db.readBatches(ctx, q, w.args, l); err != nil {
 			return nil, db.interpretError(err, what)
 		}
-		r.Endpoint, r.At, r.Latency = p.Endpoint, at.UTC(), time.Duration(latency)
-		r.Inputs, r.Proba = json.RawMessage(inputs), json.RawMessage(proba)
-		if label != nil {
-			r.Label, r.Labeled = *label, true
+	} else {
+		// pgx cannot end a query early without receiving the rest of its
+		// rows: with a Limit, the batches are read in pages, one first, then
+		// as many as the records still wanted take at the rate so far.
+		q += ` LIMIT ` + w.arg(0)
+		for page, read := 1, 0; ; {
+			w.args[afterArg], w.args[len(w.args)-1] = after, page
+			n, last, err := db.readBatches(ctx, q, w.args, l)
+			if err != nil {
+				return nil, db.interpretError(err, what)
+			}
+			if n < page || l.Full() {
+				break
+			}
+			after, read = last, read+n
+			page = maxPage
+			if got := l.Len(); got > 0 {
+				page = min(maxPage, ((p.Limit-got)*read+got-1)/got)
+			}
 		}
-		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.interpretError(err, what)
+	if err := db.readLabels(ctx, p.Endpoint, l); err != nil {
+		return nil, db.interpretError(err, "feedback of endpoint "+p.Endpoint)
 	}
-	return out, nil
+	return l.Records(), nil
 }
 
-// DeletePredictions removes, in one transaction, the records logged before
-// Before and then the feedback older than Before of requests that have no
-// record left; feedback that arrived before its prediction survives. It
-// returns how many records it removed. A zero Before removes nothing.
+// maxPage is the most batches ListPredictions reads at once when it has a
+// Limit.
+const maxPage = 64
+
+// readBatches passes the batches q selects to l, in order, until l needs no
+// more. It returns how many it read, and the ID of the last.
+func (db *DB) readBatches(ctx context.Context, q string, args []any, l *store.PredictionList) (int, int64, error) {
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	var (
+		n    int
+		last int64
+	)
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&last, &data); err != nil {
+			return n, last, err
+		}
+		n++
+		more, err := l.Add(last, data)
+		if err != nil || !more {
+			return n, last, err
+		}
+	}
+	return n, last, rows.Err()
+}
+
+// labelChunk is how many request ids one query for labels names.
+const labelChunk = 10000
+
+// readLabels passes to l the labels of endpoint's rows of the requests l
+// holds.
+func (db *DB) readLabels(ctx context.Context, endpoint string, l *store.PredictionList) error {
+	reqs := l.RequestIDs()
+	for len(reqs) > 0 {
+		chunk := reqs[:min(labelChunk, len(reqs))]
+		reqs = reqs[len(chunk):]
+		rows, err := db.pool.Query(ctx, `SELECT request_id, row_index, label FROM feedback
+			WHERE endpoint = $1 AND request_id = ANY($2::text[])`, endpoint, chunk)
+		if err != nil {
+			return err
+		}
+		var (
+			req, label string
+			row        int
+		)
+		_, err = pgx.ForEachRow(rows, []any{&req, &row, &label}, func() error {
+			l.Label(req, row, label)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeletePredictions removes, in one transaction, the batches of records
+// whose latest record was logged before Before, and the feedback recorded
+// before Before. It returns how many records it removed. A zero Before
+// removes nothing.
 func (db *DB) DeletePredictions(ctx context.Context, p *store.DeletePredictionsParams) (int64, error) {
 	if p.Before.IsZero() {
 		return 0, nil
@@ -155,19 +180,18 @@ func (db *DB) DeletePredictions(ctx context.Context, p *store.DeletePredictionsP
 		return 0, err
 	}
 	defer rollback(ctx, tx)
-	tag, err := tx.Exec(ctx, `DELETE FROM predictions WHERE at < $1`, before)
-	if err != nil {
+	var n int64
+	if err := tx.QueryRow(ctx, `WITH deleted AS (DELETE FROM prediction_batches WHERE last_at < $1 RETURNING records)
+		SELECT COALESCE(sum(records), 0) FROM deleted`, before).Scan(&n); err != nil {
 		return 0, db.interpretError(err, "delete predictions")
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM feedback AS f WHERE f.at < $1 AND NOT EXISTS (
-		SELECT 1 FROM predictions AS p WHERE p.endpoint = f.endpoint AND p.request_id = f.request_id)`,
-		before); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM feedback WHERE at < $1`, before); err != nil {
 		return 0, db.interpretError(err, "delete feedback")
 	}
 	if err := db.commit(ctx, tx, nil, nil); err != nil {
 		return 0, err
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // RecordFeedback inserts or replaces labels with one statement, a single

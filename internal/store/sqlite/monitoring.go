@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,40 +10,31 @@ import (
 	"mlw.dev/internal/store"
 )
 
-// insertPrediction inserts one prediction record; LogPredictions runs it once
-// per record, prepared once per batch.
-const insertPrediction = `INSERT INTO predictions (request_id, row_index, endpoint, model, version, variant, shadow,
-	at, latency_ns, error, inputs, output, score, proba) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// insertBatch stores one batch of the prediction log.
+const insertBatch = `INSERT INTO prediction_batches (endpoint, first_at, last_at, records, data) VALUES (?, ?, ?, ?, ?)`
 
-// LogPredictions appends prediction records in one transaction, through one
-// prepared statement. A zero At is set to the current time. An empty batch
-// is a no-op. It returns EINVALID, storing nothing, if a record has no
-// endpoint.
+// LogPredictions appends prediction records in one transaction: a row of
+// prediction_batches per endpoint of the batch, in the order endpoints first
+// appear, holding its records as store.PredictionBatches encodes them. A
+// zero At is set to the current time. An empty batch is a no-op. It returns
+// EINVALID, storing nothing, if a record has no endpoint.
 func (db *DB) LogPredictions(ctx context.Context, p *store.LogPredictionsParams) error {
 	if len(p.Predictions) == 0 {
 		return nil
 	}
-	for i := range p.Predictions {
-		if p.Predictions[i].Endpoint == "" {
-			return mlw.Errorf(mlw.EINVALID, "prediction %d: endpoint is empty", i)
-		}
+	batches, err := store.PredictionBatches(p.Predictions, db.now())
+	if err != nil {
+		return err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, insertPrediction)
-	if err != nil {
-		return db.interpretError(err, "log predictions")
-	}
-	defer stmt.Close()
-	for i := range p.Predictions {
-		r := &p.Predictions[i]
-		if _, err := stmt.ExecContext(ctx, r.RequestID, r.Row, r.Endpoint, r.Model, r.Version, r.Variant, r.Shadow,
-			micros(db.stamp(r.At)), int64(r.Latency), r.Error, text(r.Inputs), r.Output, metricValue(r.Score),
-			text(r.Proba)); err != nil {
-			return db.interpretError(err, fmt.Sprintf("prediction %d of endpoint %s", i, r.Endpoint))
+	for _, b := range batches {
+		if _, err := tx.ExecContext(ctx, insertBatch, b.Endpoint, b.FirstAt.UnixMicro(), b.LastAt.UnixMicro(), b.Len,
+			b.Data); err != nil {
+			return db.interpretError(err, "log predictions of endpoint "+b.Endpoint)
 		}
 	}
 	return db.commit(tx, nil, nil)
@@ -57,84 +47,97 @@ func (db *DB) ListPredictions(ctx context.Context, p *store.ListPredictionsParam
 	if p.Endpoint == "" {
 		return nil, mlw.Errorf(mlw.EINVALID, "list predictions: endpoint is empty")
 	}
-	// Without a time window, the records are read in ID order from AfterID
-	// on (NOT INDEXED: a scan of the table, which is in ID order, skipping
-	// other endpoints' records), never sorted; the planner, which believes
-	// an endpoint to have few records, would otherwise read them through an
-	// index and sort them all, spilling to temporary files. A time window
-	// is read through predictions_endpoint_at and sorted. The endpoint is
-	// not selected: every record has the one asked for.
-	from := `predictions AS p`
-	if p.Since.IsZero() && p.Until.IsZero() {
-		from += ` NOT INDEXED`
-	}
-	q := `SELECT p.id, p.request_id, p.row_index, p.model, p.version, p.variant, p.shadow, p.at, p.latency_ns,
-		p.error, p.inputs, p.output, p.score, p.proba, f.label
-		FROM ` + from + ` LEFT JOIN feedback AS f
-			ON f.endpoint = p.endpoint AND f.request_id = p.request_id AND f.row_index = p.row_index
-		WHERE p.endpoint = ?`
+	what := "list predictions of endpoint " + p.Endpoint
+	// The batches are selected through prediction_batches_endpoint_last_at
+	// (which covers the selection), then read by id in id order, never
+	// sorted: a sort would copy every batch's data.
+	sel := `SELECT id FROM prediction_batches WHERE endpoint = ?`
 	args := []any{p.Endpoint}
 	if p.AfterID > 0 {
-		q += ` AND p.id > ?`
-		args = append(args, p.AfterID)
+		sel += ` AND id >= ?`
+		args = append(args, store.PredictionBatchID(p.AfterID))
 	}
 	if !p.Since.IsZero() {
-		q += ` AND p.at >= ?`
-		args = append(args, micros(norm(p.Since)))
+		sel += ` AND last_at >= ?`
+		args = append(args, p.Since.UnixMicro())
 	}
 	if !p.Until.IsZero() {
-		q += ` AND p.at < ?`
-		args = append(args, micros(norm(p.Until)))
+		sel += ` AND first_at < ?`
+		args = append(args, p.Until.UnixMicro())
 	}
-	if p.Variant != "" {
-		q += ` AND p.variant = ?`
-		args = append(args, p.Variant)
-	}
-	if !p.IncludeShadow {
-		q += ` AND p.shadow = 0`
-	}
-	q += ` ORDER BY p.id`
-	if p.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, p.Limit)
-	}
-	what := "list predictions of endpoint " + p.Endpoint
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
+	l := store.NewPredictionList(p)
+	if err := db.readBatches(ctx, `SELECT id, data FROM prediction_batches WHERE id IN (`+sel+`) ORDER BY id`, args, l); err != nil {
 		return nil, db.interpretError(err, what)
 	}
-	defer rows.Close()
-	out := []*mlw.Prediction{}
-	var (
-		row, version, at, latency int64
-		inputs, proba             []byte
-		score                     sql.NullFloat64
-		label                     sql.NullString
-	)
-	for rows.Next() {
-		r := new(mlw.Prediction)
-		// Integers scan into int64: database/sql converts to int through text.
-		if err := rows.Scan(&r.ID, &r.RequestID, &row, &r.Model, &version, &r.Variant, &r.Shadow, &at, &latency,
-			&r.Error, &inputs, &r.Output, &score, &proba, &label); err != nil {
-			return nil, db.interpretError(err, what)
-		}
-		r.Endpoint, r.Row, r.Version = p.Endpoint, int(row), int(version)
-		r.At, r.Latency = time.UnixMicro(at).UTC(), time.Duration(latency)
-		r.Inputs, r.Proba = json.RawMessage(inputs), json.RawMessage(proba)
-		r.Score = fromMetricValue(score)
-		r.Label, r.Labeled = label.String, label.Valid
-		out = append(out, r)
+	if err := db.readLabels(ctx, p.Endpoint, l); err != nil {
+		return nil, db.interpretError(err, "feedback of endpoint "+p.Endpoint)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.interpretError(err, what)
-	}
-	return out, nil
+	return l.Records(), nil
 }
 
-// DeletePredictions removes, in one transaction, the records logged before
-// Before and then the feedback older than Before of requests that have no
-// record left; feedback that arrived before its prediction survives. It
-// returns how many records it removed. A zero Before removes nothing.
+// readBatches passes the batches q selects to l, in order, until l needs no
+// more.
+func (db *DB) readBatches(ctx context.Context, q string, args []any, l *store.PredictionList) error {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			data []byte
+		)
+		if err := rows.Scan(&id, &data); err != nil {
+			return err
+		}
+		more, err := l.Add(id, data)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// labelChunk is how many request ids one query for labels names.
+const labelChunk = 10000
+
+// readLabels passes to l the labels of endpoint's rows of the requests l
+// holds.
+func (db *DB) readLabels(ctx context.Context, endpoint string, l *store.PredictionList) error {
+	reqs := l.RequestIDs()
+	for len(reqs) > 0 {
+		chunk := reqs[:min(labelChunk, len(reqs))]
+		reqs = reqs[len(chunk):]
+		rows, err := db.read.QueryContext(ctx, `SELECT request_id, row_index, label FROM feedback
+			WHERE endpoint = ? AND request_id IN (SELECT value FROM json_each(?))`, endpoint, ids(chunk))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				req, label string
+				row        int64
+			)
+			if err := rows.Scan(&req, &row, &label); err != nil {
+				rows.Close()
+				return err
+			}
+			l.Label(req, int(row), label)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeletePredictions removes, in one transaction, the batches of records
+// whose latest record was logged before Before, and the feedback recorded
+// before Before. It returns how many records it removed. A zero Before
+// removes nothing.
 func (db *DB) DeletePredictions(ctx context.Context, p *store.DeletePredictionsParams) (int64, error) {
 	if p.Before.IsZero() {
 		return 0, nil
@@ -145,17 +148,15 @@ func (db *DB) DeletePredictions(ctx context.Context, p *store.DeletePredictionsP
 		return 0, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM predictions WHERE at < ?`, before)
-	if err != nil {
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(records), 0) FROM prediction_batches WHERE last_at < ?`,
+		before).Scan(&n); err != nil {
 		return 0, db.interpretError(err, "delete predictions")
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM prediction_batches WHERE last_at < ?`, before); err != nil {
 		return 0, db.interpretError(err, "delete predictions")
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE at < ? AND NOT EXISTS (
-		SELECT 1 FROM predictions AS p WHERE p.endpoint = feedback.endpoint AND p.request_id = feedback.request_id)`,
-		before); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE at < ?`, before); err != nil {
 		return 0, db.interpretError(err, "delete feedback")
 	}
 	if err := db.commit(tx, nil, nil); err != nil {

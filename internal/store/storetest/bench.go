@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -82,64 +84,94 @@ func Benchmark(ctx context.Context, b *testing.B, newStore func(b *testing.B) st
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("LogPredictions/batch=%d", n), func(b *testing.B) {
 			s := newStore(b)
-			batch := benchPredictions(n)
+			batch := benchPredictions(0, n)
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: batch}))
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+			reportPerRecord(b, b.N*n, cpuTime()-cpu)
 		})
 	}
-	b.Run("ListPredictions/records=1e4", func(b *testing.B) {
-		s := newStore(b)
-		batch := benchPredictions(1000)
-		for range 10 {
-			require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: batch}))
-		}
-		// Half of the rows of the first batch are labeled.
-		fs := make([]mlw.Feedback, 0, len(batch)/2)
-		for _, p := range batch[:len(batch)/2] {
-			fs = append(fs, mlw.Feedback{Endpoint: p.Endpoint, RequestID: p.RequestID, Row: p.Row, Label: "yes"})
-		}
-		require.NoError(b, s.RecordFeedback(ctx, &store.RecordFeedbackParams{Feedback: fs}))
-		for _, tt := range []struct {
-			name string
-			p    store.ListPredictionsParams
-		}{
-			{"all", store.ListPredictionsParams{Endpoint: "web"}},
-			{"window", store.ListPredictionsParams{Endpoint: "web", Since: at(0), Until: at(1000)}},
-		} {
-			b.Run(tt.name, func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					got, err := s.ListPredictions(ctx, &tt.p)
-					require.NoError(b, err)
-					require.Len(b, got, 10000)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("ListPredictions/records=%.0e", float64(n)), func(b *testing.B) {
+			s := newStore(b)
+			const batch = 1000
+			var fs []mlw.Feedback
+			for i := 0; i < n; i += batch {
+				recs := benchPredictions(i, batch)
+				require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: recs}))
+				// One request in ten is labeled.
+				for k, p := range recs {
+					if (i+k)/10%10 == 0 {
+						fs = append(fs, mlw.Feedback{Endpoint: p.Endpoint, RequestID: p.RequestID, Row: p.Row, Label: "yes"})
+					}
 				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
-			})
-		}
-	})
+			}
+			require.NoError(b, s.RecordFeedback(ctx, &store.RecordFeedbackParams{Feedback: fs}))
+			for _, tt := range []struct {
+				name string
+				p    store.ListPredictionsParams
+				want int
+			}{
+				{"all", store.ListPredictionsParams{Endpoint: "web"}, n},
+				{"window", store.ListPredictionsParams{Endpoint: "web", Since: benchTime(0), Until: benchTime(n)}, n},
+				{"window=tenth", store.ListPredictionsParams{Endpoint: "web", Since: benchTime(4 * n / 10), Until: benchTime(5 * n / 10)}, n / 10},
+				{"limit=1000", store.ListPredictionsParams{Endpoint: "web", Limit: 1000}, 1000},
+			} {
+				b.Run(tt.name, func(b *testing.B) {
+					b.ReportAllocs()
+					cpu := cpuTime()
+					for b.Loop() {
+						got, err := s.ListPredictions(ctx, &tt.p)
+						require.NoError(b, err)
+						require.Len(b, got, tt.want)
+					}
+					reportPerRecord(b, b.N*tt.want, cpuTime()-cpu)
+				})
+			}
+		})
+	}
 }
 
-// benchPredictions returns n records of endpoint "web" as a server logs them:
-// requests of 10 rows of 20 features each, with class probabilities.
-func benchPredictions(n int) []mlw.Prediction {
+// reportPerRecord reports the wall time and, where the system tells, the
+// CPU time of the process per record, for n records handled in all.
+func reportPerRecord(b *testing.B, n int, cpu time.Duration) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/record")
+	}
+}
+
+// benchTime is when record i of the benchmarks' log was predicted: a
+// millisecond after record i-1 (the rows of a request share the time of its
+// first row).
+func benchTime(i int) time.Time { return at(0).Add(time.Duration(i) * time.Millisecond) }
+
+// benchPredictions returns records first to first+n-1 of endpoint "web" as
+// a server logs them: requests of 10 rows of 30 features each (six decimals,
+// as the server writes a client's values), with class probabilities.
+func benchPredictions(first, n int) []mlw.Prediction {
 	recs := make([]mlw.Prediction, n)
-	for i := range recs {
+	for k := range recs {
+		i := first + k
 		inputs := []byte("[")
-		for f := range 20 {
+		for f := range 30 {
 			if f > 0 {
 				inputs = append(inputs, ',')
 			}
-			inputs = fmt.Appendf(inputs, "%.4f", float64(i*20+f)/7)
+			inputs = strconv.AppendFloat(inputs, math.Mod(float64(i*30+f)*0.6180339887, 1), 'f', 6, 64)
 		}
 		inputs = append(inputs, ']')
-		recs[i] = mlw.Prediction{
+		score := math.Mod(float64(i)*0.7548776662, 1)
+		recs[k] = mlw.Prediction{
 			RequestID: fmt.Sprintf("req-%08d", i/10), Row: i % 10, Endpoint: "web", Model: "churn", Version: 3,
-			Variant: "champion", At: at(i / 10), Latency: 2345 * time.Microsecond, Inputs: inputs,
-			Output: "yes", Score: 0.75, Proba: raw(`[0.25,0.75]`),
+			Variant: "champion", At: benchTime(i - i%10), Latency: 2345 * time.Microsecond, Inputs: inputs,
+			Output: map[bool]string{true: "yes", false: "no"}[score >= 0.5], Score: score,
 		}
+		proba := strconv.AppendFloat([]byte("["), 1-score, 'f', -1, 64)
+		proba = strconv.AppendFloat(append(proba, ','), score, 'f', -1, 64)
+		recs[k].Proba = append(proba, ']')
 	}
 	return recs
 }

@@ -201,6 +201,7 @@ func testListPredictions(ctx context.Context, t *testing.T, newStore newStoreFun
 		{"VariantShadow", store.ListPredictionsParams{Variant: "b", IncludeShadow: true}, []int{1, 3, 5, 7, 9}},
 		{"UnknownVariant", store.ListPredictionsParams{Variant: "c", IncludeShadow: true}, nil},
 		{"AfterID", store.ListPredictionsParams{AfterID: id(4)}, []int{6, 7, 9}},
+		{"AfterLastOfFirstBatch", store.ListPredictionsParams{AfterID: id(3)}, []int{4, 6, 7, 9}},
 		{"AfterLast", store.ListPredictionsParams{AfterID: id(9), IncludeShadow: true}, nil},
 		{"Limit", store.ListPredictionsParams{Limit: 3}, []int{0, 1, 3}},
 		{"AfterIDLimit", store.ListPredictionsParams{AfterID: id(1), Limit: 2, IncludeShadow: true}, []int{2, 3}},
@@ -220,6 +221,51 @@ func testListPredictions(ctx context.Context, t *testing.T, newStore newStoreFun
 			}
 		})
 	}
+
+	t.Run("Paging", func(t *testing.T) {
+		// Pages of Limit records, each after the last ID of the previous
+		// one, give every record once, in order, across batches.
+		for _, limit := range []int{1, 2, 3, 4} {
+			var got []*mlw.Prediction
+			after := int64(0)
+			for {
+				page := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "web", IncludeShadow: true, AfterID: after, Limit: limit})
+				require.LessOrEqual(t, len(page), limit)
+				if len(page) == 0 {
+					break
+				}
+				got = append(got, page...)
+				after = page[len(page)-1].ID
+			}
+			require.Equal(t, all, got, "limit %d", limit)
+		}
+	})
+	t.Run("ManyBatches", func(t *testing.T) {
+		// A Limit met only after many batches, most of whose records do
+		// not match.
+		for i := range 20 {
+			logPredictions(ctx, t, s, prediction(fmt.Sprintf("q-%d", i), 0, i, func(p *mlw.Prediction) {
+				p.Endpoint, p.Variant = "batches", map[bool]string{true: "a", false: "b"}[i%4 == 3]
+			}))
+		}
+		got := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "batches", Variant: "a", Limit: 4})
+		require.Equal(t, []string{"q-3/0", "q-7/0", "q-11/0", "q-15/0"}, rowKeys(got))
+		got = listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "batches", Variant: "a", Limit: 4, AfterID: got[1].ID})
+		require.Equal(t, []string{"q-11/0", "q-15/0", "q-19/0"}, rowKeys(got))
+	})
+	t.Run("UnorderedTimes", func(t *testing.T) {
+		// A batch's records need not be in time order: the time window
+		// applies to each.
+		unordered := func(p *mlw.Prediction) { p.Endpoint = "unordered" }
+		logPredictions(ctx, t, s, prediction("q-5", 0, 5, unordered), prediction("q-1", 0, 1, unordered),
+			prediction("q-9", 0, 9, unordered), prediction("q-3", 0, 3, unordered))
+		got := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "unordered", Since: at(2), Until: at(9)})
+		require.Equal(t, []string{"q-5/0", "q-3/0"}, rowKeys(got))
+		got = listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "unordered", Until: at(2)})
+		require.Equal(t, []string{"q-1/0"}, rowKeys(got))
+		got = listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "unordered", Since: at(9)})
+		require.Equal(t, []string{"q-9/0"}, rowKeys(got))
+	})
 }
 
 // testFeedback checks the join of labels: by endpoint, request id and row,
@@ -265,6 +311,31 @@ func testFeedback(ctx context.Context, t *testing.T, newStore newStoreFunc) {
 	t.Run("EmptyBatch", func(t *testing.T) {
 		require.NoError(t, s.RecordFeedback(ctx, &store.RecordFeedbackParams{}))
 	})
+	t.Run("ManyRequests", func(t *testing.T) {
+		// More requests than a driver would name in one query for labels.
+		const n = 10_500
+		recs := make([]mlw.Prediction, n)
+		var fs []mlw.Feedback
+		for i := range recs {
+			req := fmt.Sprintf("m-%05d", i)
+			recs[i] = prediction(req, 0, 30, func(p *mlw.Prediction) { p.Endpoint = "many" })
+			if i%1000 == 499 {
+				fs = append(fs, mlw.Feedback{Endpoint: "many", RequestID: req, Label: fmt.Sprint(i)})
+			}
+		}
+		logPredictions(ctx, t, s, recs...)
+		recordFeedback(ctx, t, s, fs...)
+		got := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "many"})
+		require.Len(t, got, n)
+		var labeled []string
+		for _, g := range got {
+			if g.Labeled {
+				labeled = append(labeled, rowKey(g))
+			}
+		}
+		require.Len(t, labeled, len(fs))
+		require.Equal(t, "m-10499/0=10499", labeled[len(labeled)-1])
+	})
 	t.Run("Invalid", func(t *testing.T) {
 		before := labels()
 		valid := mlw.Feedback{Endpoint: "web", RequestID: "q-1", Row: 1, Label: "changed"}
@@ -287,45 +358,46 @@ func testFeedback(ctx context.Context, t *testing.T, newStore newStoreFunc) {
 	})
 }
 
-// testDeletePredictions checks retention: records before the cutoff go, and
-// feedback goes with the last record of its request unless it is newer than
-// the cutoff.
+// testDeletePredictions checks retention: it goes by stored batch (the
+// records of one endpoint of one LogPredictions call), removing those whose
+// latest record is older than the cutoff, and feedback goes when it is
+// older than the cutoff, whether or not its prediction is kept.
 func testDeletePredictions(ctx context.Context, t *testing.T, newStore newStoreFunc) {
 	s := newStore(t)
+	other := func(p *mlw.Prediction) { p.Endpoint = "other" }
 	logPredictions(ctx, t, s,
-		prediction("q-0", 0, 0), prediction("q-0", 1, 0),
-		prediction("q-1", 0, 1),
-		prediction("q-2", 0, 2), prediction("q-2", 1, 3), // a request that straddles the cutoff
-		prediction("q-3", 0, 3),
-		prediction("q-4", 0, 4),
-		prediction("q-0", 0, 0, func(p *mlw.Prediction) { p.Endpoint = "other" }),
-		prediction("q-5", 0, 5, func(p *mlw.Prediction) { p.Endpoint = "other" }),
+		prediction("q-0", 0, 0), prediction("q-0", 1, 0), prediction("q-1", 0, 1), // goes: web's batch ends at 1
+		prediction("q-0", 0, 0, other), // goes: other's batch ends at 0
 	)
+	logPredictions(ctx, t, s,
+		// Stays whole, even the record before the cutoff: the batch ends at it.
+		prediction("q-2", 0, 2), prediction("q-2", 1, 3))
+	logPredictions(ctx, t, s, prediction("q-3", 0, 3), prediction("q-4", 0, 4), prediction("q-5", 0, 5, other))
 	web := func(f mlw.Feedback) mlw.Feedback { f.Endpoint = "web"; return f }
 	recordFeedback(ctx, t, s,
-		web(mlw.Feedback{RequestID: "q-0", Row: 0, Label: "old", At: at(1)}),             // goes with q-0
+		web(mlw.Feedback{RequestID: "q-0", Row: 0, Label: "old", At: at(1)}),             // goes
 		web(mlw.Feedback{RequestID: "q-1", Row: 0, Label: "newer", At: at(4)}),           // stays: newer than the cutoff
-		web(mlw.Feedback{RequestID: "q-2", Row: 0, Label: "straddles", At: at(2)}),       // stays: q-2 keeps a record
-		web(mlw.Feedback{RequestID: "q-3", Row: 0, Label: "kept", At: at(1)}),            // stays: q-3 is kept
+		web(mlw.Feedback{RequestID: "q-2", Row: 0, Label: "straddles", At: at(2)}),       // goes, though q-2 stays
+		web(mlw.Feedback{RequestID: "q-3", Row: 0, Label: "at cutoff", At: at(3)}),       // stays: not before the cutoff
 		web(mlw.Feedback{RequestID: "q-7", Row: 0, Label: "early", At: at(10)}),          // stays: its prediction is to come
-		web(mlw.Feedback{RequestID: "q-8", Row: 0, Label: "orphan", At: at(0)}),          // goes: old, and no prediction
-		mlw.Feedback{Endpoint: "other", RequestID: "q-0", Row: 0, Label: "x", At: at(1)}, // goes with other's q-0
+		web(mlw.Feedback{RequestID: "q-8", Row: 0, Label: "orphan", At: at(0)}),          // goes
+		mlw.Feedback{Endpoint: "other", RequestID: "q-0", Row: 0, Label: "x", At: at(1)}, // goes
 	)
 
 	n, err := s.DeletePredictions(ctx, &store.DeletePredictionsParams{Before: at(3)})
 	require.NoError(t, err)
-	require.Equal(t, int64(5), n, "web's q-0 (2 rows), q-1 and q-2 row 0, other's q-0")
+	require.Equal(t, int64(4), n, "web's q-0 (2 records) and q-1, other's q-0: records, not batches")
 
 	got := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "web"})
-	require.Equal(t, []string{"q-2/1", "q-3/0=kept", "q-4/0"}, rowKeys(got))
+	require.Equal(t, []string{"q-2/0", "q-2/1", "q-3/0=at cutoff", "q-4/0"}, rowKeys(got))
 	require.Equal(t, []string{"q-5/0"}, rowKeys(listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "other"})))
 
 	// Logging the requests again shows which feedback survived.
 	logPredictions(ctx, t, s,
 		prediction("q-0", 0, 20), prediction("q-1", 0, 20), prediction("q-2", 0, 20), prediction("q-7", 0, 20),
-		prediction("q-8", 0, 20), prediction("q-0", 0, 20, func(p *mlw.Prediction) { p.Endpoint = "other" }))
+		prediction("q-8", 0, 20), prediction("q-0", 0, 20, other))
 	got = listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "web", Since: at(20)})
-	require.Equal(t, []string{"q-0/0", "q-1/0=newer", "q-2/0=straddles", "q-7/0=early", "q-8/0"}, rowKeys(got))
+	require.Equal(t, []string{"q-0/0", "q-1/0=newer", "q-2/0", "q-7/0=early", "q-8/0"}, rowKeys(got))
 	got = listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "other", Since: at(20)})
 	require.Equal(t, []string{"q-0/0"}, rowKeys(got))
 
@@ -344,7 +416,7 @@ func testDeletePredictions(ctx context.Context, t *testing.T, newStore newStoreF
 		last := all[len(all)-1].ID
 		n, err := s.DeletePredictions(ctx, &store.DeletePredictionsParams{Before: at(100)})
 		require.NoError(t, err)
-		require.Equal(t, int64(10), n)
+		require.Equal(t, int64(11), n)
 		logPredictions(ctx, t, s, prediction("q-new", 0, 101))
 		got := listPredictions(ctx, t, s, store.ListPredictionsParams{Endpoint: "web", AfterID: last})
 		require.Equal(t, []string{"q-new/0"}, rowKeys(got), "a reader paging by ID sees records logged after retention emptied the log")

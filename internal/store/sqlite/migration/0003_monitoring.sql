@@ -2,35 +2,29 @@
 -- prediction log, the ground-truth labels (feedback) joined to it, and the
 -- alert events of endpoints.
 --
--- Times are INTEGER unix microseconds (UTC). JSON fields (inputs, proba) are
--- TEXT, stored byte for byte; NULL stands for nil. Latencies are INTEGER
--- nanoseconds (a time.Duration, kept exactly). Scores and alert values are
--- REAL, which holds ±Inf; NULL stands for NaN, which SQLite cannot store.
+-- Times are INTEGER unix microseconds (UTC). Alert values are REAL, which
+-- holds ±Inf; NULL stands for NaN, which SQLite cannot store.
 -- The PostgreSQL migration of the same number creates the same tables.
 
--- AUTOINCREMENT never reuses an id, even after retention deleted every
--- record: readers that page with "id > last seen" never miss a record.
-CREATE TABLE predictions (
-	id         INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-	request_id TEXT    NOT NULL,
-	row_index  INTEGER NOT NULL,
-	endpoint   TEXT    NOT NULL,
-	model      TEXT    NOT NULL,
-	version    INTEGER NOT NULL,
-	variant    TEXT    NOT NULL,
-	shadow     INTEGER NOT NULL, -- 0 or 1
-	at         INTEGER NOT NULL,
-	latency_ns INTEGER NOT NULL,
-	error      TEXT    NOT NULL,
-	inputs     TEXT,
-	output     TEXT    NOT NULL,
-	score      REAL,
-	proba      TEXT
+-- The prediction log is stored in batches: a row holds the records of one
+-- endpoint that one LogPredictions call logged, encoded together in data
+-- (internal/store/predbatch.go: every field, JSON byte for byte, scores bit
+-- for bit), with the earliest and latest of their times and their number.
+-- A record's ID is id << 20 | its index in the batch. AUTOINCREMENT never
+-- reuses an id, even after retention deleted every batch: readers that page
+-- with "ID > last seen" never miss a record. data is the last column, so
+-- that selecting batches reads none of it.
+CREATE TABLE prediction_batches (
+	id       INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+	endpoint TEXT    NOT NULL,
+	first_at INTEGER NOT NULL,
+	last_at  INTEGER NOT NULL,
+	records  INTEGER NOT NULL,
+	data     BLOB    NOT NULL
 ) STRICT;
--- Time windows of an endpoint; the feedback join; retention.
-CREATE INDEX predictions_endpoint_at ON predictions (endpoint, at);
-CREATE INDEX predictions_request ON predictions (endpoint, request_id, row_index);
-CREATE INDEX predictions_at ON predictions (at);
+-- The batches of an endpoint's time window; retention.
+CREATE INDEX prediction_batches_endpoint_last_at ON prediction_batches (endpoint, last_at, first_at);
+CREATE INDEX prediction_batches_last_at ON prediction_batches (last_at);
 
 -- Feedback may arrive before its prediction is logged, so it refers to no
 -- prediction row.
@@ -42,6 +36,8 @@ CREATE TABLE feedback (
 	at         INTEGER NOT NULL,
 	PRIMARY KEY (endpoint, request_id, row_index)
 ) STRICT, WITHOUT ROWID;
+-- Retention.
+CREATE INDEX feedback_at ON feedback (at);
 
 CREATE TABLE alert_events (
 	id       INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
