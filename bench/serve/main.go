@@ -304,21 +304,41 @@ func (ms *monitorStats) run(ctx context.Context, st *sqlite.DB, endpoint string,
 	}
 }
 
-// analyse runs one analysis of the window ending now and returns the rows it read.
+// monitorPage is the number of records analyse reads at a time, as mlw
+// serve's alert loop (internal/cli/monitor.go: monitorPage).
+const monitorPage = 10_000
+
+// analyse runs one analysis of the window ending now, reading the log page
+// by page into a monitor.Accumulator as the alert loop does, and returns
+// the rows it read.
 func analyse(ctx context.Context, st *sqlite.DB, endpoint string, bundles map[string]*bundle.Bundle, now time.Time) (int, error) {
 	from := now.Add(-monitorWindow)
-	recs, err := st.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: from, Until: now, IncludeShadow: true})
-	if err != nil {
-		return 0, err
-	}
 	alerts, err := st.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: endpoint, Since: from})
 	if err != nil {
 		return 0, err
 	}
-	if _, err := monitor.Analyze(monitor.Input{Endpoint: endpoint, From: from, To: now, Predictions: recs, Models: bundles, Alerts: alerts}); err != nil {
+	acc, err := monitor.NewAccumulator(monitor.Input{Endpoint: endpoint, From: from, To: now, Models: bundles, Alerts: alerts})
+	if err != nil {
 		return 0, err
 	}
-	return len(recs), nil
+	rows := 0
+	params := &store.ListPredictionsParams{Endpoint: endpoint, Since: from, Until: now, IncludeShadow: true, Limit: monitorPage}
+	for {
+		page, err := st.ListPredictions(ctx, params)
+		if err != nil {
+			return 0, err
+		}
+		acc.Add(page...)
+		rows += len(page)
+		if len(page) < monitorPage {
+			break
+		}
+		params.AfterID = page[len(page)-1].ID
+	}
+	if _, err := acc.Report(); err != nil {
+		return 0, err
+	}
+	return rows, nil
 }
 
 // bareBody is about the size of mlw's answer for one row.

@@ -22,48 +22,64 @@ import (
 	"mlw.dev/model/bundle"
 )
 
-// monitorWindow gathers an endpoint's logged traffic in [from, to) and
-// analyses it.
+// monitorPage is the number of prediction log records monitorWindow reads
+// at a time: the analysis holds one page, never the whole window.
+const monitorPage = 10_000
+
+// monitorWindow analyses an endpoint's logged traffic in [from, to),
+// reading the log page by page into a monitor.Accumulator. The bundles of
+// the versions that served are loaded as their first records come (a
+// version whose bundle cannot be loaded counts as traffic only).
 func (e *env) monitorWindow(ctx context.Context, endpoint string, from, to time.Time, bucket time.Duration, bundles map[string]*bundle.Bundle) (*monitor.Report, error) {
-	recs, err := e.store.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: from, Until: to, IncludeShadow: true})
-	if err != nil {
-		return nil, err
-	}
-	if bundles == nil {
-		bundles = map[string]*bundle.Bundle{}
-	}
-	served := map[string]int{}
-	for _, p := range recs {
-		served[fmt.Sprintf("%s@%d", p.Model, p.Version)]++
-	}
-	for ref := range served {
-		if _, ok := bundles[ref]; ok {
-			continue
-		}
-		b, _, err := e.loadBundle(ctx, ref)
-		if err != nil {
-			continue // reported by Analyze as traffic of an unknown version
-		}
-		bundles[ref] = b
-	}
-	in := monitor.Input{Endpoint: endpoint, From: from, To: to, Predictions: recs, Models: bundles,
-		Drift: e.proj.Config.Monitoring.Drift, Bucket: bucket}
-	// The evaluation-time figures of the version that served the most rows.
-	var top string
-	for ref, n := range served {
-		if top == "" || n > served[top] || n == served[top] && ref < top {
-			top = ref
-		}
-	}
-	if top != "" {
-		in.Expected = e.expectedMetrics(ctx, top)
-	}
 	alerts, err := e.store.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: endpoint, Since: from})
 	if err != nil {
 		return nil, err
 	}
-	in.Alerts = alerts
-	return monitor.Analyze(in)
+	acc, err := monitor.NewAccumulator(monitor.Input{Endpoint: endpoint, From: from, To: to, Models: bundles,
+		LoadModel: func(ref string) *bundle.Bundle {
+			b, _, err := e.loadBundle(ctx, ref)
+			if err != nil {
+				return nil // reported as traffic of a version without a bundle
+			}
+			return b
+		},
+		Drift: e.proj.Config.Monitoring.Drift, Bucket: bucket, Alerts: alerts})
+	if err != nil {
+		return nil, err
+	}
+	type version struct {
+		model   string
+		version int
+	}
+	served := map[version]int{}
+	params := &store.ListPredictionsParams{Endpoint: endpoint, Since: from, Until: to, IncludeShadow: true, Limit: monitorPage}
+	for {
+		page, err := e.store.ListPredictions(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page {
+			served[version{p.Model, p.Version}]++
+		}
+		acc.Add(page...)
+		if len(page) < monitorPage {
+			break
+		}
+		params.AfterID = page[len(page)-1].ID
+	}
+	// The evaluation-time figures of the version that served the most rows.
+	var top string
+	n := 0
+	for v, k := range served {
+		ref := fmt.Sprintf("%s@%d", v.model, v.version)
+		if top == "" || k > n || k == n && ref < top {
+			top, n = ref, k
+		}
+	}
+	if top != "" {
+		acc.SetExpected(e.expectedMetrics(ctx, top))
+	}
+	return acc.Report()
 }
 
 // expectedMetrics returns the test metrics of a model version's run, if it

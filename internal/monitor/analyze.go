@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"mlw.dev/frame"
@@ -36,97 +37,164 @@ type group struct {
 	rows     int
 	scoreSum float64
 	scoreN   int
-	lat      []float64
+	lat      reservoir
 	agree    int
 	compared int
-	model    int // index into analysis.models, −1 when the bundle is unknown
-}
-
-// request is one distinct request id of a primary or shadow variant.
-type request struct {
-	group  int32
-	bucket int32
-	lat    float64 // ms
-	failed bool
+	model    int // index into Accumulator.models, −1 when the bundle is unknown
 }
 
 // modelInfo is a served model version with a known bundle.
 type modelInfo struct {
-	ref     string
-	b       *bundle.Bundle
-	mapping rowMap
-	rows    int // primary rows served
+	ref string
+	b   *bundle.Bundle
+	// Set when the first primary row of the version is added: its
+	// signature, the features each signature input feeds, and its view of
+	// the features as the reference.
+	registered bool
+	sig        []inputSpec
+	feed       [][]int32
+	cols       []*column
 }
 
-// analysis is the state of one Analyze call.
-type analysis struct {
-	in      *Input
-	setup   *driftSetup
-	from    time.Time
-	bucket  time.Duration
-	nb      int
+// seriesPoint counts the traffic of one bucket.
+type seriesPoint struct {
+	requests, rows, errors int
+}
+
+// Accumulator computes the monitoring report of an endpoint from its
+// prediction log records, added in pages (Add) in the order of the log,
+// then Report. Its memory does not grow with the number of records: counts
+// are exact, and what needs the values themselves (numeric drift, latency
+// percentiles, roc_auc, shadow agreement) uses samples of bounded size,
+// exact while the values fit (see NumericSample and the other sizes). The
+// same records added in the same order give the same report, however they
+// are split into pages, and the report Analyze gives, with one exception:
+// the model version the drift compares with is the busiest, known only at
+// the end, so when it starts serving after another version has, its
+// training range counts the values out of range (and a feature it reads as
+// another type is read) from its first record only, and a note says so.
+// An Accumulator is not safe for concurrent use.
+type Accumulator struct {
+	in       Input
+	setup    *driftSetup
+	from, to time.Time
+	bucket   time.Duration
+	nb       int
+	reported bool
+
 	groups  []*group
 	byKey   map[groupKey]int32
+	bundles map[string]*bundle.Bundle // every version looked up; nil when unknown
 	models  []*modelInfo
 	modelIx map[string]int
-	reqs    []request
-	primary []int32 // indices of primary predicted rows
-	pgroup  []int32 // group of each primary row
-	pbucket []int32 // bucket of each primary row
-	shadow  []int32 // indices of shadow predicted rows
-	notes   []string
+
+	// Traffic of the primary variants.
+	rng      *wyrand // latency samples
+	reqs     requestLog
+	requests int
+	errors   int
+	rows     int
+	latency  reservoir
+	series   []seriesPoint
+
+	// Prediction drift: the scores and the predicted classes of the
+	// primary rows.
+	scoreRng *wyrand
+	scores   reservoir
+	outputs  tally
+
+	agree  agreement
+	online onlineAcc
+
+	// Inputs of the primary rows of versions with a bundle.
+	features   []*liveFeature
+	featureIx  map[featureKey]int
+	parsed     []int // per bucket: rows whose inputs were read
+	parsedRows int
+	valid      []int // per bucket: rows whose inputs fit their signature
+	bad        int
+	badFirst   string
+	batch      batch
+	workers    []*parseWorker
 }
 
-// Analyze computes the monitoring report of an endpoint over a window (see
-// Input and Report). It returns an error with code EINVALID for an
-// impossible window, bucket or drift configuration, and an error when a
-// bundle's reference cannot be compared with.
-func Analyze(in Input) (*Report, error) {
+// NewAccumulator returns an accumulator for the window [in.From, in.To) of
+// in.Endpoint; in.Predictions must be empty (Add them). Records of a model
+// version are compared with the bundle in in.Models or, for a version
+// missing there, the one in.LoadModel returns. It returns an error with
+// code EINVALID for a missing or impossible window, bucket or drift
+// configuration.
+func NewAccumulator(in Input) (*Accumulator, error) {
+	if len(in.Predictions) > 0 {
+		return nil, mlw.Errorf(mlw.EINVALID, "monitor: NewAccumulator takes no predictions: Add them")
+	}
+	return newAccumulator(in, nil)
+}
+
+// newAccumulator is NewAccumulator; preds, when set, are the records Analyze
+// will add: the window may be taken from them, and the versions they
+// serve are registered before any is added.
+func newAccumulator(in Input, preds []*mlw.Prediction) (*Accumulator, error) {
 	setup, err := newDriftSetup(in.Drift)
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{in: &in, setup: setup, byKey: map[groupKey]int32{}, modelIx: map[string]int{}}
-	if err := a.window(); err != nil {
+	in.Predictions = nil
+	a := &Accumulator{in: in, setup: setup, byKey: map[groupKey]int32{}, bundles: map[string]*bundle.Bundle{},
+		modelIx: map[string]int{}, featureIx: map[featureKey]int{}}
+	if err := a.window(preds); err != nil {
 		return nil, err
 	}
-	r := &Report{Endpoint: in.Endpoint, From: a.from, To: a.from.Add(time.Duration(a.nb) * a.bucket),
-		BucketSeconds: a.bucket.Seconds(), Variants: []Variant{}, DataQuality: []Quality{}, Drift: []Drift{},
-		Online: Online{Metrics: map[string]float64{}, Expected: map[string]float64{}}, Alerts: in.Alerts}
-	if !in.To.IsZero() {
-		r.To = in.To
-	}
-	if r.Alerts == nil {
-		r.Alerts = []*mlw.AlertEvent{}
-	}
-	r.Series = make([]Point, a.nb)
-	for b := range r.Series {
-		r.Series[b].Start = a.from.Add(time.Duration(b) * a.bucket)
-	}
-	a.scan(r)
-	a.traffic(r)
-	a.agreement(r)
-	ref := a.chooseReference(r)
-	if ref != nil {
-		if err := a.inputs(r, ref); err != nil {
-			return nil, err
+	a.rng, a.scoreRng = newRand(0), newRand(1)
+	a.reqs = newRequestLog(RecentRequests)
+	a.latency = newReservoir(LatencySample)
+	a.scores = newReservoir(NumericSample)
+	a.series = make([]seriesPoint, a.nb)
+	a.valid, a.parsed = make([]int, a.nb), make([]int, a.nb)
+	a.agree = newAgreement()
+	a.online = newOnlineAcc(a.nb)
+	for _, p := range preds {
+		if p != nil && !p.Shadow && p.Error == "" {
+			if gr := a.groups[a.groupOf(p)]; gr.model >= 0 && !a.models[gr.model].registered {
+				a.register(a.models[gr.model])
+			}
 		}
-		if err := a.predictionDrift(r, ref); err != nil {
-			return nil, err
-		}
-		a.online(r, ref)
 	}
-	r.Notes = a.notes
-	return r, nil
+	return a, nil
 }
 
-// window settles the window and the buckets.
-func (a *analysis) window() error {
-	in := a.in
+// SetExpected replaces Input.Expected: the evaluation-time test metrics
+// shown next to the online metrics, which a caller paging through the log
+// may know only at the end.
+func (a *Accumulator) SetExpected(expected map[string]float64) {
+	a.in.Expected = expected
+}
+
+// Analyze computes the monitoring report of an endpoint over a window (see
+// Input and Report) from in.Predictions: NewAccumulator, Add and Report in
+// one call. When From and To are both zero the window is taken from the
+// records. It returns an error with code EINVALID for an impossible
+// window, bucket or drift configuration, and an error when a bundle's
+// reference cannot be compared with.
+func Analyze(in Input) (*Report, error) {
+	preds := in.Predictions
+	a, err := newAccumulator(in, preds)
+	if err != nil {
+		return nil, err
+	}
+	a.Add(preds...)
+	return a.Report()
+}
+
+// window settles the window and the buckets, taking the window from preds
+// when the input has none.
+func (a *Accumulator) window(preds []*mlw.Prediction) error {
+	in := &a.in
 	from, to := in.From, in.To
+	derived := false
 	if from.IsZero() && to.IsZero() {
 		seen := false
-		for _, p := range in.Predictions {
+		for _, p := range preds {
 			switch {
 			case p == nil:
 			case !seen:
@@ -139,6 +207,7 @@ func (a *analysis) window() error {
 			return mlw.Errorf(mlw.EINVALID, "monitor: no window given and no records to take it from")
 		}
 		to = to.Add(time.Second) // the last record inside [from, to)
+		derived = true
 	}
 	if !to.After(from) {
 		return mlw.Errorf(mlw.EINVALID, "monitor: window from %s to %s is empty: want to after from", from.Format(time.RFC3339), to.Format(time.RFC3339))
@@ -157,11 +226,15 @@ func (a *analysis) window() error {
 		return mlw.Errorf(mlw.EINVALID, "monitor: bucket %s over %s gives %d points: at most %d (choose a wider bucket)", b, span, nb, MaxBuckets)
 	}
 	a.from, a.bucket, a.nb = from, b, nb
+	a.to = from.Add(time.Duration(nb) * b)
+	if !derived {
+		a.to = to
+	}
 	return nil
 }
 
 // bucketOf returns the bucket of an instant, clamped to the window.
-func (a *analysis) bucketOf(t time.Time) int32 {
+func (a *Accumulator) bucketOf(t time.Time) int32 {
 	d := t.Sub(a.from)
 	if d < 0 {
 		return 0
@@ -169,19 +242,37 @@ func (a *analysis) bucketOf(t time.Time) int32 {
 	return int32(min(int64(d/a.bucket), int64(a.nb-1)))
 }
 
+// bundleOf returns the bundle of a version, looking it up once.
+func (a *Accumulator) bundleOf(ref string) *bundle.Bundle {
+	if ref == "" {
+		return nil
+	}
+	b, ok := a.bundles[ref]
+	if ok {
+		return b
+	}
+	b = a.in.Models[ref]
+	if b == nil && a.in.LoadModel != nil {
+		b = a.in.LoadModel(ref)
+	}
+	a.bundles[ref] = b
+	return b
+}
+
 // groupOf returns the group of a record, creating it.
-func (a *analysis) groupOf(p *mlw.Prediction) int32 {
+func (a *Accumulator) groupOf(p *mlw.Prediction) int32 {
 	k := groupKey{model: p.Model, version: p.Version, variant: p.Variant, shadow: p.Shadow}
 	if g, ok := a.byKey[k]; ok {
 		return g
 	}
+	k.model, k.variant = strings.Clone(k.model), strings.Clone(k.variant)
 	g := int32(len(a.groups))
 	ref := ""
 	if p.Model != "" {
-		ref = mlw.Ref{Name: p.Model, Version: p.Version}.String()
+		ref = mlw.Ref{Name: k.model, Version: p.Version}.String()
 	}
-	gr := &group{key: k, ref: ref, model: -1}
-	if b := a.in.Models[ref]; b != nil && ref != "" {
+	gr := &group{key: k, ref: ref, model: -1, lat: newReservoir(LatencySample)}
+	if b := a.bundleOf(ref); b != nil {
 		ix, ok := a.modelIx[ref]
 		if !ok {
 			ix = len(a.models)
@@ -195,23 +286,36 @@ func (a *analysis) groupOf(p *mlw.Prediction) int32 {
 	return g
 }
 
-type shadowReq struct {
-	group int32
-	id    string
+// batchRows is the most records Add parses in one parallel pass.
+const batchRows = 16384
+
+// Add adds prediction log records of the window, in the order of the log
+// (nil records are skipped). Records outside the window count in the first
+// or last bucket. Shadow records are reported per variant only: they are
+// left out of the endpoint's traffic, drift, data quality and online
+// metrics. Add keeps no record, only some of their strings (request ids,
+// categories, outputs), so a caller may reuse or drop a page once it is
+// added. It panics after Report.
+func (a *Accumulator) Add(ps ...*mlw.Prediction) {
+	if a.reported {
+		panic("monitor: Accumulator.Add after Report")
+	}
+	for len(ps) > 0 {
+		n := min(len(ps), batchRows)
+		a.addBatch(ps[:n])
+		ps = ps[n:]
+	}
 }
 
-// scan reads the records once: variants, requests, rows.
-func (a *analysis) scan(r *Report) {
-	n := len(a.in.Predictions)
-	primaryReq := make(map[string]int32, n)
-	shadowReqs := map[shadowReq]int32{}
-	a.reqs = make([]request, 0, n)
-	a.primary = make([]int32, 0, n)
-	a.pgroup = make([]int32, 0, n)
-	a.pbucket = make([]int32, 0, n)
+// addBatch reads a batch of records: traffic, shadows and labels at once,
+// then the inputs of the primary rows in parallel.
+func (a *Accumulator) addBatch(ps []*mlw.Prediction) {
+	bt := &a.batch
+	bt.reset()
 	var last *mlw.Prediction
 	lastGroup, lastReq := int32(-1), int32(-1)
-	for i, p := range a.in.Predictions {
+	var h uint64 // hashID of the request id
+	for _, p := range ps {
 		if p == nil {
 			continue
 		}
@@ -222,24 +326,25 @@ func (a *analysis) scan(r *Report) {
 		b := a.bucketOf(p.At)
 		ri := lastReq
 		if last == nil || p.RequestID != last.RequestID || p.Shadow != last.Shadow || g != lastGroup && p.Shadow {
-			var seen bool
-			if p.Shadow {
-				ri, seen = shadowReqs[shadowReq{g, p.RequestID}]
-			} else {
-				ri, seen = primaryReq[p.RequestID]
+			if last == nil || p.RequestID != last.RequestID {
+				h = hashID(p.RequestID)
 			}
-			if !seen {
-				ri = int32(len(a.reqs))
-				a.reqs = append(a.reqs, request{group: g, bucket: b, lat: float64(p.Latency) / 1e6})
-				if p.Shadow {
-					shadowReqs[shadowReq{g, p.RequestID}] = ri
-				} else {
-					primaryReq[p.RequestID] = ri
+			k := requestKey{group: -1, id: p.RequestID}
+			if p.Shadow {
+				k.group = g
+			}
+			ri = a.reqs.find(k, h)
+			if ri < 0 {
+				var old pendingRequest
+				var evicted bool
+				ri, old, evicted = a.reqs.add(k, h, g, b)
+				if evicted {
+					a.finish(&old)
 				}
 			}
 		}
 		last, lastGroup, lastReq = p, g, ri
-		rq := &a.reqs[ri]
+		rq := &a.reqs.ring[ri]
 		rq.lat = max(rq.lat, float64(p.Latency)/1e6)
 		if p.Error != "" {
 			rq.failed = true
@@ -251,58 +356,110 @@ func (a *analysis) scan(r *Report) {
 			gr.scoreSum += p.Score
 			gr.scoreN++
 		}
+		a.agree.add(p, g, h)
 		if p.Shadow {
-			a.shadow = append(a.shadow, int32(i))
 			continue
 		}
-		a.primary = append(a.primary, int32(i))
-		a.pgroup = append(a.pgroup, g)
-		a.pbucket = append(a.pbucket, b)
-		r.Series[b].Rows++
+		a.rows++
+		a.series[b].rows++
+		if !math.IsNaN(p.Score) && !math.IsInf(p.Score, 0) {
+			a.scores.offer(p.Score, 0, false, a.scoreRng)
+		}
+		if p.Output != "" {
+			a.outputs.add(p.Output)
+		}
+		if p.Labeled {
+			a.online.add(p, b)
+		}
 		if gr.model >= 0 {
-			a.models[gr.model].rows++
+			m := a.models[gr.model]
+			if !m.registered {
+				a.register(m)
+			}
+			bt.add(p, int32(gr.model), b)
 		}
 	}
+	if len(bt.recs) > 0 {
+		a.parseBatch()
+	}
+	bt.reset() // keep no record
+}
+
+// finish counts a request whose rows have all been seen.
+func (a *Accumulator) finish(q *pendingRequest) {
+	gr := a.groups[q.group]
+	gr.requests++
+	gr.lat.offer(q.lat, 0, false, a.rng)
+	if q.failed {
+		gr.errors++
+	}
+	if gr.key.shadow {
+		return
+	}
+	a.requests++
+	a.latency.offer(q.lat, q.bucket, true, a.rng)
+	pt := &a.series[q.bucket]
+	pt.requests++
+	if q.failed {
+		a.errors++
+		pt.errors++
+	}
+}
+
+// Report returns the monitoring report of the records added. The
+// accumulator cannot be added to afterwards.
+func (a *Accumulator) Report() (*Report, error) {
+	if !a.reported {
+		a.reported = true
+		a.reqs.drain(a.finish)
+	}
+	in := &a.in
+	r := &Report{Endpoint: in.Endpoint, From: a.from, To: a.to,
+		BucketSeconds: a.bucket.Seconds(), Variants: []Variant{}, DataQuality: []Quality{}, Drift: []Drift{},
+		Online: Online{Metrics: map[string]float64{}, Expected: map[string]float64{}}, Alerts: in.Alerts}
+	if r.Alerts == nil {
+		r.Alerts = []*mlw.AlertEvent{}
+	}
+	r.Series = make([]Point, a.nb)
+	for b := range r.Series {
+		r.Series[b].Start = a.from.Add(time.Duration(b) * a.bucket)
+		r.Series[b].Rows = a.series[b].rows
+	}
+	var notes notes
+	a.traffic(r)
+	a.agreement(r)
+	ref := a.chooseReference(r, &notes)
+	if ref != nil {
+		if err := a.inputs(r, ref, &notes); err != nil {
+			return nil, err
+		}
+		if err := a.predictionDrift(r, ref); err != nil {
+			return nil, err
+		}
+		a.online.report(r, ref.b, in.Expected, a.nb, &notes)
+	}
+	r.Notes = notes
+	return r, nil
 }
 
 // traffic fills requests, errors and latency of the endpoint, the
 // variants and the buckets.
-func (a *analysis) traffic(r *Report) {
-	var lat []float64
-	perBucket := make([][]float64, a.nb)
-	for i := range a.reqs {
-		q := &a.reqs[i]
-		gr := a.groups[q.group]
-		gr.requests++
-		gr.lat = append(gr.lat, q.lat)
-		if q.failed {
-			gr.errors++
-		}
-		if gr.key.shadow {
-			continue
-		}
-		r.Requests++
-		lat = append(lat, q.lat)
-		pt := &r.Series[q.bucket]
-		pt.Requests++
-		perBucket[q.bucket] = append(perBucket[q.bucket], q.lat)
-		if q.failed {
-			r.Errors++
-			pt.Errors++
-		}
-	}
-	r.Rows = len(a.primary)
+func (a *Accumulator) traffic(r *Report) {
+	r.Requests, r.Errors, r.Rows = a.requests, a.errors, a.rows
 	if r.Requests > 0 {
 		r.ErrorRate = float64(r.Errors) / float64(r.Requests)
 	}
 	r.RequestRate = float64(r.Requests) / r.To.Sub(r.From).Seconds()
-	slices.Sort(lat)
-	r.LatencyMS = latencyOf(lat)
-	for b, l := range perBucket {
-		pt := &r.Series[b]
+	r.LatencyMS = latencyOf(sortedCopy(a.latency.vals))
+	// Per bucket, the latencies of the sample that fall in it.
+	lat, start := a.latency.byTag(nil, nil, a.nb)
+	for b := range a.series {
+		sp, pt := &a.series[b], &r.Series[b]
+		pt.Requests, pt.Errors = sp.requests, sp.errors
 		if pt.Requests > 0 {
 			pt.ErrorRate = float64(pt.Errors) / float64(pt.Requests)
 		}
+		l := lat[start[b]:start[b+1]]
 		slices.Sort(l)
 		if l := latencyOf(l); l != nil {
 			pt.P50, pt.P95, pt.P99 = ptr(l.P50), ptr(l.P95), ptr(l.P99)
@@ -327,14 +484,19 @@ func (a *analysis) traffic(r *Report) {
 		if !gr.key.shadow && primaryGroups == 1 {
 			v.LatencyMS = r.LatencyMS
 		} else {
-			slices.Sort(gr.lat)
-			v.LatencyMS = latencyOf(gr.lat)
+			v.LatencyMS = latencyOf(sortedCopy(gr.lat.vals))
 		}
 		if gr.scoreN > 0 {
 			v.PredictionMean = ptr(gr.scoreSum / float64(gr.scoreN))
 		}
 		r.Variants = append(r.Variants, v)
 	}
+}
+
+func sortedCopy(x []float64) []float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	return s
 }
 
 func compareBool(a, b bool) int {
@@ -349,38 +511,8 @@ func compareBool(a, b bool) int {
 
 // agreement compares each shadow's outputs with the primary outputs of the
 // same request id and row.
-func (a *analysis) agreement(r *Report) {
-	if len(a.shadow) == 0 {
-		return
-	}
-	type rowKey struct {
-		id  string
-		row int
-	}
-	want := make(map[rowKey]int32, len(a.shadow))
-	for _, i := range a.shadow {
-		p := a.in.Predictions[i]
-		want[rowKey{p.RequestID, p.Row}] = -1
-	}
-	for _, i := range a.primary {
-		p := a.in.Predictions[i]
-		k := rowKey{p.RequestID, p.Row}
-		if _, ok := want[k]; ok {
-			want[k] = i
-		}
-	}
-	for _, i := range a.shadow {
-		p := a.in.Predictions[i]
-		j := want[rowKey{p.RequestID, p.Row}]
-		if j < 0 {
-			continue
-		}
-		gr := a.groups[a.byKey[groupKey{p.Model, p.Version, p.Variant, true}]]
-		gr.compared++
-		if a.in.Predictions[j].Output == p.Output {
-			gr.agree++
-		}
-	}
+func (a *Accumulator) agreement(r *Report) {
+	a.agree.count(a.groups)
 	for i := range r.Variants {
 		v := &r.Variants[i]
 		if !v.Shadow {
@@ -397,7 +529,7 @@ func (a *analysis) agreement(r *Report) {
 
 // chooseReference returns the model version whose reference the drift
 // uses: the one with a bundle that served the most primary rows.
-func (a *analysis) chooseReference(r *Report) *modelInfo {
+func (a *Accumulator) chooseReference(r *Report, notes *notes) *modelInfo {
 	served := map[string]int{}
 	for _, gr := range a.groups {
 		if !gr.key.shadow && gr.rows > 0 {
@@ -409,13 +541,13 @@ func (a *analysis) chooseReference(r *Report) *modelInfo {
 	var unknown []string
 	n := 0
 	for _, ref := range refs {
-		if ref == "" || a.in.Models[ref] == nil {
+		if a.bundleOf(ref) == nil {
 			n += served[ref]
 			unknown = append(unknown, cmp.Or(ref, "no model named"))
 		}
 	}
 	if len(unknown) > 0 {
-		a.note("%s served by model versions without a bundle (%s): they count as traffic only.", counted(n, "row was", "rows were"), joinMax(unknown, 5))
+		notes.add("%s served by model versions without a bundle (%s): they count as traffic only.", counted(n, "row was", "rows were"), joinMax(unknown, 5))
 	}
 	for _, ref := range refs {
 		ix, ok := a.modelIx[ref]
@@ -425,19 +557,22 @@ func (a *analysis) chooseReference(r *Report) *modelInfo {
 		m := a.models[ix]
 		r.Reference, r.Task = ref, m.b.Task
 		if len(refs) > 1 {
-			a.note("%d model versions served; drift and data quality compare with the training reference of %s, which served the most rows (%d of %d).",
-				len(refs), ref, served[ref], len(a.primary))
+			notes.add("%d model versions served; drift and data quality compare with the training reference of %s, which served the most rows (%d of %d).",
+				len(refs), ref, served[ref], a.rows)
 		}
 		if m.b.Reference == nil {
-			a.note("The bundle of %s has no training reference: drift is not computed.", ref)
+			notes.add("The bundle of %s has no training reference: drift is not computed.", ref)
 		}
 		return m
 	}
 	return nil
 }
 
-func (a *analysis) note(format string, args ...any) {
-	a.notes = append(a.notes, fmt.Sprintf(format, args...))
+// notes collects the notes of a report.
+type notes []string
+
+func (n *notes) add(format string, args ...any) {
+	*n = append(*n, fmt.Sprintf(format, args...))
 }
 
 // joinMax joins at most n strings, saying how many more there are.

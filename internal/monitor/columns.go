@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,75 +24,260 @@ const (
 	colCategorical                // labels; numbers and booleans are written as text
 )
 
-// column is one raw input feature of the reference model and, once parsed,
-// its live values in bucket order: values (NaN when missing, absent or
-// invalid) for numeric and datetime features, codes into names (−1 likewise)
-// for categorical ones.
+// featureKey identifies a feature state: an input name read as one kind.
+type featureKey struct {
+	name string
+	kind colKind
+}
+
+// liveFeature accumulates the live values of one input name read as one kind,
+// from the primary rows of every version with a bundle whose signature has
+// the name. Which version's reference they are compared with is decided at
+// the end, so nothing here depends on a reference but the ranges counted.
+type liveFeature struct {
+	featureKey
+
+	// present counts the values of rows whose inputs fit their
+	// signature, missing the nulls and empty strings among them and
+	// typeErrors the values the kind cannot hold.
+	present, missing, typeErrors int
+	// ranges count the values outside each training range of a version
+	// registered as a possible reference.
+	ranges []*rangeCount
+	// missed counts the values of the name added before this state
+	// existed (a version registered late, reading the name as a new kind).
+	missed int
+
+	// Numeric and datetime: a sample of the values (NaN left out) over the
+	// window, tagged with their bucket.
+	rng    *wyrand
+	window reservoir
+
+	// Categorical: the categories tracked (those of the references
+	// registered, then up to MaxCategories more) and their counts over the
+	// window and per bucket; other counts the values of the categories
+	// beyond.
+	dict         map[string]int32
+	names        []string
+	counts       []int
+	extra        int
+	other        int
+	bucketCounts [][]int
+	bucketOther  []int
+}
+
+// rangeCount counts the values outside [min, max].
+type rangeCount struct {
+	min, max float64
+	n        int
+	missed   int // values added before the range was registered
+}
+
+// Codes in the categorical buffers besides the dictionary's: a missing
+// value, a category beyond MaxCategories, and below freshCode the
+// worker-local codes of categories not in the dictionary yet.
+const (
+	missingCode = -1
+	otherCode   = -2
+	freshCode   = -3
+)
+
+// newFeature returns the state of a feature; stream tells its random
+// source apart, nb is the number of buckets.
+func newFeature(k featureKey, stream uint64, nb int) *liveFeature {
+	f := &liveFeature{featureKey: k}
+	if k.kind == colCategorical {
+		f.dict = map[string]int32{}
+		f.bucketCounts = make([][]int, nb)
+		f.bucketOther = make([]int, nb)
+		return f
+	}
+	f.rng = newRand(1000 + stream)
+	f.window = newReservoir(NumericSample)
+	return f
+}
+
+// rangeFor returns the counter of the range [lo, hi], creating it.
+func (f *liveFeature) rangeFor(lo, hi float64) *rangeCount {
+	for _, r := range f.ranges {
+		if r.min == lo && r.max == hi {
+			return r
+		}
+	}
+	r := &rangeCount{min: lo, max: hi, missed: f.present}
+	f.ranges = append(f.ranges, r)
+	return r
+}
+
+// track makes a category of a reference tracked, whatever MaxCategories.
+func (f *liveFeature) track(s string) {
+	if _, ok := f.dict[s]; ok {
+		return
+	}
+	f.dict[s] = int32(len(f.names))
+	f.names = append(f.names, s)
+	f.counts = append(f.counts, 0)
+}
+
+// codeOf returns the code of a category met in the traffic, tracking it
+// while fewer than MaxCategories are, and otherCode beyond.
+func (f *liveFeature) codeOf(s string) int32 {
+	if c, ok := f.dict[s]; ok {
+		return c
+	}
+	if f.extra >= MaxCategories {
+		return otherCode
+	}
+	f.extra++
+	c := int32(len(f.names))
+	s = strings.Clone(s)
+	f.dict[s] = c
+	f.names = append(f.names, s)
+	f.counts = append(f.counts, 0)
+	return c
+}
+
+// column is one raw input feature of a model version as the reference:
+// the feature state it reads, its training reference, range and
+// categories.
 type column struct {
 	name string
 	kind colKind
 	ref  *drift.Reference // nil without a reference
+	f    *liveFeature
 
 	// Training range (numeric and datetime) and categories (categorical).
 	hasRange bool
 	min, max float64
+	rng      *rangeCount
 	known    map[string]bool
+}
 
-	values []float64
-	codes  []int32
-	names  []string // categories in code order
-	counts []int    // whole-window count per code
+// featureFor returns the state of a feature, creating it.
+func (a *Accumulator) featureFor(k featureKey) *liveFeature {
+	if j, ok := a.featureIx[k]; ok {
+		return a.features[j]
+	}
+	f := newFeature(k, uint64(len(a.features)), a.nb)
+	for _, g := range a.features {
+		if g.name == k.name {
+			f.missed = g.present + g.missed // every state of a name sees the same rows
+			break
+		}
+	}
+	a.featureIx[k] = len(a.features)
+	a.features = append(a.features, f)
+	return f
+}
 
-	present, missing, typeErrors, outOfRange int
+// register makes a version a possible reference: its view of the features,
+// created as needed, and the features its rows feed.
+func (a *Accumulator) register(m *modelInfo) {
+	m.registered = true
+	var refs []drift.Reference
+	if m.b.Reference != nil {
+		refs = m.b.Reference.Features
+	}
+	m.sig = signature(m.b)
+	m.cols = newColumns(m.sig, refs)
+	for _, c := range m.cols {
+		c.f = a.featureFor(featureKey{c.name, c.kind})
+		if c.hasRange {
+			c.rng = c.f.rangeFor(c.min, c.max)
+		}
+		for s := range c.known {
+			c.f.track(s)
+		}
+	}
+	// A new feature state may concern the rows of versions registered
+	// before.
+	byName := map[string][]int32{}
+	for j, f := range a.features {
+		byName[f.name] = append(byName[f.name], int32(j))
+	}
+	for _, o := range a.models {
+		if !o.registered {
+			continue
+		}
+		o.feed = make([][]int32, len(o.sig))
+		for k, s := range o.sig {
+			o.feed[k] = byName[s.name]
+		}
+	}
+}
+
+// batch holds the primary rows of one addBatch whose inputs are parsed,
+// and their parsed values per feature: numbers (NaN when missing, absent
+// or invalid) or category codes.
+type batch struct {
+	recs   []*mlw.Prediction
+	model  []int32
+	bucket []int32
+	ok     []bool
+	num    [][]float64
+	codes  [][]int32
+}
+
+func (bt *batch) reset() {
+	clear(bt.recs) // keep no record
+	bt.recs, bt.model, bt.bucket = bt.recs[:0], bt.model[:0], bt.bucket[:0]
+}
+
+func (bt *batch) add(p *mlw.Prediction, model, bucket int32) {
+	bt.recs = append(bt.recs, p)
+	bt.model = append(bt.model, model)
+	bt.bucket = append(bt.bucket, bucket)
 }
 
 // parseWorker holds one goroutine's buffers and counts while parsing.
 type parseWorker struct {
-	vals     []rawValue
-	num      []byte
-	dict     []map[string]int32 // per column: category → local code
-	names    [][]string         // per column: local code → category
-	counts   [][4]int           // per column: present, missing, type errors, out of range
-	bad      int
-	badFirst string
+	vals   []rawValue
+	num    []byte
+	fresh  []map[string]int32 // per feature: category not in the dictionary → local index
+	names  [][]string         // per feature: local index → category
+	counts []featureCount
+	bad    int
+	badAt  int // position of the first violation
+	first  string
+}
+
+// featureCount are one worker's counts for one feature.
+type featureCount struct {
+	present, missing, typeErrors int
+	outOfRange                   []int // per range
 }
 
 // parseChunk is the number of rows a worker claims at a time.
-const parseChunk = 4096
+const parseChunk = 1024
 
-// rowMap maps the signature of one model version onto the columns.
-type rowMap struct {
-	cols   []int // column of each signature input, −1 when not tracked
-	absent []int // columns the signature lacks
-}
-
-// parseInputs decodes the inputs of the records at preds[order[p]] into the
-// columns at position p, in parallel; mapOf(p) maps the signature of the
-// record at position p. It returns the number of schema violations and the first one
-// described, and marks valid rows in ok.
-func parseInputs(cols []*column, preds []*mlw.Prediction, order []int32, mapOf func(p int) *rowMap, ok []bool) (int, string) {
-	n := len(order)
-	for _, c := range cols {
-		if c.kind == colCategorical {
-			c.codes = make([]int32, n)
+// parseBatch decodes the inputs of the batch in parallel into the batch
+// buffers, then adds them to the features: counts, categories and samples.
+func (a *Accumulator) parseBatch() {
+	bt := &a.batch
+	n := len(bt.recs)
+	nf := len(a.features)
+	for len(bt.num) < nf {
+		bt.num, bt.codes = append(bt.num, nil), append(bt.codes, nil)
+	}
+	for j, f := range a.features {
+		if f.kind == colCategorical {
+			bt.codes[j] = resize(bt.codes[j], n)
 		} else {
-			c.values = make([]float64, n)
+			bt.num[j] = resize(bt.num[j], n)
 		}
 	}
+	bt.ok = resize(bt.ok, n)
 	nChunks := (n + parseChunk - 1) / parseChunk
 	owner := make([]int32, nChunks)
 	workers := max(1, min(runtime.GOMAXPROCS(0), nChunks))
-	ws := make([]*parseWorker, workers)
+	for len(a.workers) < workers {
+		a.workers = append(a.workers, &parseWorker{})
+	}
+	ws := a.workers[:workers]
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range workers {
-		pw := &parseWorker{dict: make([]map[string]int32, len(cols)), names: make([][]string, len(cols)), counts: make([][4]int, len(cols))}
-		for j, c := range cols {
-			if c.kind == colCategorical {
-				pw.dict[j] = map[string]int32{}
-			}
-		}
-		ws[w] = pw
+	for w, pw := range ws {
+		pw.reset(a.features)
 		wg.Go(func() {
 			for {
 				ch := int(next.Add(1) - 1)
@@ -101,143 +287,187 @@ func parseInputs(cols []*column, preds []*mlw.Prediction, order []int32, mapOf f
 				owner[ch] = int32(w)
 				lo, hi := ch*parseChunk, min((ch+1)*parseChunk, n)
 				for p := lo; p < hi; p++ {
-					ok[p] = pw.row(cols, p, preds[order[p]], mapOf(p))
+					bt.ok[p] = pw.row(a, p, bt.recs[p], a.models[bt.model[p]])
 				}
 			}
 		})
 	}
 	wg.Wait()
 
-	// Merge the workers' dictionaries and renumber the codes.
-	trans := make([][][]int32, workers) // worker → column → local → global
-	global := make([]map[string]int32, len(cols))
-	for j, c := range cols {
-		if c.kind == colCategorical {
-			global[j] = map[string]int32{}
-		}
-	}
-	bad, badFirst := 0, ""
+	// Counts, violations, and the categories new to the dictionaries.
+	trans := make([][][]int32, workers) // worker → feature → local index → code
+	first, firstAt := "", -1
 	for w, pw := range ws {
-		trans[w] = make([][]int32, len(cols))
-		for j, c := range cols {
-			cnt := pw.counts[j]
-			c.present += cnt[0]
-			c.missing += cnt[1]
-			c.typeErrors += cnt[2]
-			c.outOfRange += cnt[3]
-			if c.kind != colCategorical {
-				continue
+		trans[w] = make([][]int32, nf)
+		for j, f := range a.features {
+			cnt := &pw.counts[j]
+			f.present += cnt.present
+			f.missing += cnt.missing
+			f.typeErrors += cnt.typeErrors
+			for r, k := range cnt.outOfRange {
+				f.ranges[r].n += k
 			}
-			t := make([]int32, len(pw.names[j]))
-			for local, s := range pw.names[j] {
-				g, seen := global[j][s]
-				if !seen {
-					g = int32(len(c.names))
-					global[j][s] = g
-					c.names = append(c.names, s)
+			if f.kind == colCategorical {
+				t := make([]int32, len(pw.names[j]))
+				for l, s := range pw.names[j] {
+					t[l] = f.codeOf(s)
 				}
-				t[local] = g
-			}
-			trans[w][j] = t
-		}
-		if pw.bad > 0 && badFirst == "" {
-			badFirst = pw.badFirst
-		}
-		bad += pw.bad
-	}
-	var cat []*column
-	var catIdx []int
-	for j, c := range cols {
-		if c.kind == colCategorical {
-			cat, catIdx = append(cat, c), append(catIdx, j)
-		}
-	}
-	if len(cat) > 0 {
-		next.Store(0)
-		for range workers {
-			wg.Go(func() {
-				for {
-					ch := int(next.Add(1) - 1)
-					if ch >= nChunks {
-						return
-					}
-					lo, hi := ch*parseChunk, min((ch+1)*parseChunk, n)
-					for k, c := range cat {
-						t := trans[owner[ch]][catIdx[k]]
-						codes := c.codes[lo:hi]
-						for i, code := range codes {
-							if code >= 0 {
-								codes[i] = t[code]
-							}
-						}
-					}
-				}
-			})
-		}
-		wg.Wait()
-		for _, c := range cat {
-			c.counts = make([]int, len(c.names))
-			for _, code := range c.codes {
-				if code >= 0 {
-					c.counts[code]++
-				}
+				trans[w][j] = t
 			}
 		}
+		a.bad += pw.bad
+		if pw.bad > 0 && (firstAt < 0 || pw.badAt < firstAt) {
+			first, firstAt = pw.first, pw.badAt
+		}
 	}
-	return bad, badFirst
+	if a.badFirst == "" {
+		a.badFirst = first
+	}
+	a.parsedRows += n
+	for p, good := range bt.ok {
+		a.parsed[bt.bucket[p]]++
+		if good {
+			a.valid[bt.bucket[p]]++
+		}
+	}
+
+	// The values, per feature in parallel: each feature has its own
+	// random source, so the samples do not depend on the schedule.
+	next.Store(0)
+	for range workers {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= nf {
+					return
+				}
+				f := a.features[j]
+				if f.kind == colCategorical {
+					f.addCodes(bt.codes[j], bt.bucket, func(p int, local int32) int32 { return trans[owner[p/parseChunk]][j][local] })
+				} else {
+					f.addValues(bt.num[j], bt.bucket)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
-// row parses one record into position p of the columns and reports whether
-// its inputs fit the signature.
-func (pw *parseWorker) row(cols []*column, p int, rec *mlw.Prediction, m *rowMap) bool {
+// resize returns s with length n, reusing its array.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// addValues samples the values of one batch (NaN is left out).
+func (f *liveFeature) addValues(x []float64, bucket []int32) {
+	// Local copies, which the compiler keeps in registers.
+	rng, win := *f.rng, f.window
+	for p, v := range x {
+		if v != v {
+			continue
+		}
+		win.offer(v, bucket[p], true, &rng)
+	}
+	*f.rng, f.window = rng, win
+}
+
+// addCodes counts the categories of one batch; local translates a
+// worker-local index.
+func (f *liveFeature) addCodes(codes []int32, bucket []int32, local func(p int, l int32) int32) {
+	for p, c := range codes {
+		if c == missingCode {
+			continue
+		}
+		if c <= freshCode {
+			c = local(p, freshCode-c)
+		}
+		b := bucket[p]
+		if c == otherCode {
+			f.other++
+			f.bucketOther[b]++
+			continue
+		}
+		f.counts[c]++
+		bc := f.bucketCounts[b]
+		if int(c) >= len(bc) {
+			bc = append(bc, make([]int, len(f.names)-len(bc))...)
+			f.bucketCounts[b] = bc
+		}
+		bc[c]++
+	}
+}
+
+// reset prepares a worker for a batch of the features.
+func (pw *parseWorker) reset(features []*liveFeature) {
+	for len(pw.counts) < len(features) {
+		pw.counts = append(pw.counts, featureCount{})
+		pw.fresh = append(pw.fresh, nil)
+		pw.names = append(pw.names, nil)
+	}
+	for j, f := range features {
+		c := &pw.counts[j]
+		c.present, c.missing, c.typeErrors = 0, 0, 0
+		c.outOfRange = resize(c.outOfRange, len(f.ranges))
+		clear(c.outOfRange)
+		if f.kind == colCategorical {
+			if pw.fresh[j] == nil {
+				pw.fresh[j] = map[string]int32{}
+			}
+			clear(pw.fresh[j])
+			pw.names[j] = pw.names[j][:0]
+		}
+	}
+	pw.bad, pw.badAt, pw.first = 0, -1, ""
+}
+
+// row parses one record into position p of the batch and reports whether
+// its inputs fit the signature of its version m.
+func (pw *parseWorker) row(a *Accumulator, p int, rec *mlw.Prediction, m *modelInfo) bool {
+	bt := &a.batch
+	for j, f := range a.features {
+		if f.kind == colCategorical {
+			bt.codes[j][p] = missingCode
+		} else {
+			bt.num[j][p] = math.NaN()
+		}
+	}
 	vals, err := scanRow(pw.vals, rec.Inputs)
 	pw.vals = vals
-	if err == nil && len(vals) != len(m.cols) {
+	if err == nil && len(vals) != len(m.sig) {
 		err = errWidth
 	}
 	if err != nil {
 		pw.bad++
-		if pw.badFirst == "" {
-			pw.badFirst = describeViolation(rec, len(vals), len(m.cols), err)
-		}
-		for _, c := range cols {
-			c.clear(p)
+		if pw.badAt < 0 {
+			pw.badAt, pw.first = p, describeViolation(rec, len(vals), len(m.sig), err)
 		}
 		return false
 	}
-	for _, j := range m.absent {
-		cols[j].clear(p)
-	}
-	for k, j := range m.cols {
-		if j >= 0 {
-			pw.value(cols[j], j, p, &vals[k])
+	for k, js := range m.feed {
+		for _, j := range js {
+			pw.value(a.features[j], int(j), bt, p, &vals[k])
 		}
 	}
 	return true
 }
 
-func (c *column) clear(p int) {
-	if c.kind == colCategorical {
-		c.codes[p] = -1
-	} else {
-		c.values[p] = math.NaN()
-	}
-}
-
-// value stores one value v of column c (index j) at position p and counts it.
-func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
+// value stores one value v of feature f (index j) at position p and counts
+// it.
+func (pw *parseWorker) value(f *liveFeature, j int, bt *batch, p int, v *rawValue) {
 	cnt := &pw.counts[j]
-	cnt[0]++
+	cnt.present++
 	if v.Kind == kindNull {
-		cnt[1]++
-		c.clear(p)
+		cnt.missing++
 		return
 	}
-	switch c.kind {
+	switch f.kind {
 	case colNumeric, colDatetime:
 		x, ok, missing := math.NaN(), false, false
 		switch {
-		case c.kind == colDatetime && v.Kind == kindString:
+		case f.kind == colDatetime && v.Kind == kindString:
 			s := bytes.TrimSpace(v.Str)
 			if len(s) == 0 {
 				missing = true
@@ -246,7 +476,7 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 			if t, good := parseTime(string(s)); good {
 				x, ok = float64(t.UnixNano())/1e9, true
 			}
-		case c.kind == colDatetime:
+		case f.kind == colDatetime:
 		case v.Kind == kindNumber:
 			x, ok = v.Num, true
 		case v.Kind == kindString:
@@ -255,27 +485,30 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 				missing = true // an empty string is a missing number, as when serving
 				break
 			}
-			if f, err := strconv.ParseFloat(string(s), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-				x, ok = f, true
+			if y, err := strconv.ParseFloat(string(s), 64); err == nil && !math.IsInf(y, 0) && !math.IsNaN(y) {
+				x, ok = y, true
 			}
 		}
 		switch {
 		case missing:
-			cnt[1]++
+			cnt.missing++
 		case !ok:
-			cnt[2]++
-		case c.hasRange && (x < c.min || x > c.max):
-			cnt[3]++
+			cnt.typeErrors++
+		default:
+			for r, rg := range f.ranges {
+				if x < rg.min || x > rg.max {
+					cnt.outOfRange[r]++
+				}
+			}
 		}
-		c.values[p] = x // NaN unless ok
+		bt.num[j][p] = x // NaN unless ok
 	case colCategorical:
 		var key []byte
 		switch v.Kind {
 		case kindString:
 			key = v.Str
 			if len(key) == 0 {
-				cnt[1]++
-				c.codes[p] = -1
+				cnt.missing++
 				return
 			}
 		case kindNumber:
@@ -285,15 +518,19 @@ func (pw *parseWorker) value(c *column, j, p int, v *rawValue) {
 			pw.num = strconv.AppendBool(pw.num[:0], v.Bool)
 			key = pw.num
 		}
-		d := pw.dict[j]
-		code, seen := d[string(key)]
+		if code, ok := f.dict[string(key)]; ok { // read only while parsing
+			bt.codes[j][p] = code
+			return
+		}
+		d := pw.fresh[j]
+		l, seen := d[string(key)]
 		if !seen {
-			code = int32(len(pw.names[j]))
+			l = int32(len(pw.names[j]))
 			s := string(key)
-			d[s] = code
+			d[s] = l
 			pw.names[j] = append(pw.names[j], s)
 		}
-		c.codes[p] = code
+		bt.codes[j][p] = freshCode - l
 	}
 }
 
@@ -329,8 +566,8 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// newColumns returns the columns of the reference model's signature, with
-// their references when the bundle has them.
+// newColumns returns the columns of a model's signature, with their
+// references when the bundle has them (feature states not set).
 func newColumns(inputs []inputSpec, refs []drift.Reference) []*column {
 	byName := make(map[string]*drift.Reference, len(refs))
 	for i := range refs {
@@ -385,4 +622,31 @@ type inputSpec struct {
 // typeIsDatetime reports whether a pipeline input holds date-times.
 func typeIsDatetime(t frame.Type, parts []string) bool {
 	return t == frame.TypeDatetime || parts != nil
+}
+
+// tally counts strings: up to MaxCategories distinct ones by name, the
+// others together.
+type tally struct {
+	index  map[string]int
+	names  []string
+	counts []int
+	other  int
+}
+
+func (t *tally) add(s string) {
+	if i, ok := t.index[s]; ok {
+		t.counts[i]++
+		return
+	}
+	if len(t.names) >= MaxCategories {
+		t.other++
+		return
+	}
+	if t.index == nil {
+		t.index = map[string]int{}
+	}
+	s = strings.Clone(s)
+	t.index[s] = len(t.names)
+	t.names = append(t.names, s)
+	t.counts = append(t.counts, 1)
 }

@@ -13,88 +13,37 @@ import (
 	"mlw.dev/drift"
 )
 
-// inputs parses the inputs of the primary rows and fills the data quality,
-// the drift of every feature and the drift per bucket.
-func (a *analysis) inputs(r *Report, ref *modelInfo) error {
-	var refs []drift.Reference
-	if ref.b.Reference != nil {
-		refs = ref.b.Reference.Features
+// inputs fills the data quality, the drift of every feature and the drift
+// per bucket of the primary rows, as the reference version ref reads them.
+func (a *Accumulator) inputs(r *Report, ref *modelInfo, notes *notes) error {
+	r.SchemaViolations = a.bad
+	if a.bad > 0 {
+		notes.add("%s the input signature and %s left out of drift and data quality; the first: %s.", counted(a.bad, "row breaks", "rows break"), plural(a.bad, "is", "are"), a.badFirst)
 	}
-	cols := newColumns(signature(ref.b), refs)
-	byName := make(map[string]int, len(cols))
-	for j, c := range cols {
-		byName[c.name] = j
-	}
-	for _, m := range a.models {
-		sig := signature(m.b)
-		m.mapping = rowMap{cols: make([]int, len(sig))}
-		covered := make([]bool, len(cols))
-		for k, s := range sig {
-			j, ok := byName[s.name]
-			if !ok {
-				j = -1
-			} else {
-				covered[j] = true
-			}
-			m.mapping.cols[k] = j
-		}
-		for j, in := range covered {
-			if !in {
-				m.mapping.absent = append(m.mapping.absent, j)
-			}
-		}
-	}
-
-	// Order the rows with a known bundle by bucket (stable), so each
-	// bucket's values are one contiguous slice of every column.
-	start := make([]int, a.nb+1)
-	for k := range a.primary {
-		if a.groups[a.pgroup[k]].model >= 0 {
-			start[a.pbucket[k]+1]++
-		}
-	}
-	for b := range a.nb {
-		start[b+1] += start[b]
-	}
-	n := start[a.nb]
-	order := make([]int32, n)
-	model := make([]int32, n)
-	pos := slices.Clone(start[:a.nb])
-	for k, i := range a.primary {
-		m := a.groups[a.pgroup[k]].model
-		if m < 0 {
-			continue
-		}
-		b := a.pbucket[k]
-		order[pos[b]], model[pos[b]] = i, int32(m)
-		pos[b]++
-	}
-	ok := make([]bool, n)
-	bad, first := parseInputs(cols, a.in.Predictions, order, func(p int) *rowMap { return &a.models[model[p]].mapping }, ok)
-	r.SchemaViolations = bad
-	if bad > 0 {
-		a.note("%s the input signature and %s left out of drift and data quality; the first: %s.", counted(bad, "row breaks", "rows break"), plural(bad, "is", "are"), first)
-	}
-	valid := make([]int, a.nb)
-	for b := range a.nb {
-		for _, good := range ok[start[b]:start[b+1]] {
-			if good {
-				valid[b]++
-			}
-		}
-	}
-
-	for _, c := range cols {
+	missed := 0
+	for _, c := range ref.cols {
 		r.DataQuality = append(r.DataQuality, quality(c))
+		missed = max(missed, c.f.missed)
+		if c.rng != nil {
+			missed = max(missed, c.rng.missed)
+		}
 	}
-	return a.compareAll(r, cols, start, valid)
+	if missed > 0 {
+		notes.add("%s started serving after %s: its out-of-range counts, and the features it reads as another type, start with its first row.",
+			ref.ref, counted(missed, "row with inputs", "rows with inputs"))
+	}
+	return a.compareAll(r, ref.cols, notes)
 }
 
-// quality summarises the data quality of one parsed column.
+// quality summarises the data quality of one column.
 func quality(c *column) Quality {
-	q := Quality{Feature: c.name, Values: c.present, OutOfRange: c.outOfRange, TypeErrors: c.typeErrors}
-	if c.present > 0 {
-		q.MissingRate = float64(c.missing) / float64(c.present)
+	f := c.f
+	q := Quality{Feature: c.name, Values: f.present, TypeErrors: f.typeErrors}
+	if c.rng != nil {
+		q.OutOfRange = c.rng.n
+	}
+	if f.present > 0 {
+		q.MissingRate = float64(f.missing) / float64(f.present)
 	}
 	if c.ref != nil {
 		count, missing := 0, 0
@@ -109,66 +58,63 @@ func quality(c *column) Quality {
 	}
 	if c.kind == colCategorical && c.known != nil {
 		var unseen []int
-		for code, cnt := range c.counts {
-			if cnt > 0 && !c.known[c.names[code]] {
+		for code, cnt := range f.counts {
+			if cnt > 0 && !c.known[f.names[code]] {
 				q.UnseenCategories += cnt
 				unseen = append(unseen, code)
 			}
 		}
+		q.UnseenCategories += f.other // beyond MaxCategories: never a reference's
 		slices.SortFunc(unseen, func(x, y int) int {
-			return cmp.Or(cmp.Compare(c.counts[y], c.counts[x]), cmp.Compare(c.names[x], c.names[y]))
+			return cmp.Or(cmp.Compare(f.counts[y], f.counts[x]), cmp.Compare(f.names[x], f.names[y]))
 		})
 		for _, code := range unseen[:min(len(unseen), MaxExamples)] {
-			q.UnseenExamples = append(q.UnseenExamples, c.names[code])
+			q.UnseenExamples = append(q.UnseenExamples, f.names[code])
 		}
 	}
 	return q
 }
 
-// driftTask is one comparison: a column over the window (bucket −1) or
-// over one bucket.
-type driftTask struct {
-	col, bucket int
-	res         drift.Result
-	err         error
+// columnDrift is the drift of one column over the window and over each
+// bucket with enough rows.
+type columnDrift struct {
+	col     int
+	res     drift.Result
+	err     error
+	buckets []bucketDrift
 }
 
-// compareAll compares every column with its reference over the window and over
-// each bucket with enough rows, in parallel.
-func (a *analysis) compareAll(r *Report, cols []*column, start, valid []int) error {
-	var tasks []driftTask
+type bucketDrift struct {
+	bucket int
+	res    drift.Result
+}
+
+// compareAll compares every column with its reference over the window and
+// over each bucket with enough rows, the columns in parallel.
+func (a *Accumulator) compareAll(r *Report, cols []*column, notes *notes) error {
+	var tasks []columnDrift
 	var noRef []string
 	for j, c := range cols {
 		if c.ref == nil {
 			noRef = append(noRef, c.name)
 			continue
 		}
-		tasks = append(tasks, driftTask{col: j, bucket: -1})
-		for b := range a.nb {
-			if valid[b] >= MinBucketRows {
-				tasks = append(tasks, driftTask{col: j, bucket: b})
-			}
-		}
+		tasks = append(tasks, columnDrift{col: j})
 	}
 	if len(noRef) > 0 && len(noRef) < len(cols) {
-		a.note("No training reference for %s: not compared for drift.", joinMax(noRef, 5))
+		notes.add("No training reference for %s: not compared for drift.", joinMax(noRef, 5))
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range max(1, min(runtime.GOMAXPROCS(0), len(tasks))) {
 		wg.Go(func() {
+			var sc scratch
 			for {
 				k := int(next.Add(1) - 1)
 				if k >= len(tasks) {
 					return
 				}
-				t := &tasks[k]
-				c := cols[t.col]
-				lo, hi := 0, start[a.nb]
-				if t.bucket >= 0 {
-					lo, hi = start[t.bucket], start[t.bucket+1]
-				}
-				t.res, t.err = a.compare(c, lo, hi, t.bucket < 0)
+				a.compareColumn(cols[tasks[k].col], &tasks[k], &sc)
 			}
 		})
 	}
@@ -179,22 +125,18 @@ func (a *analysis) compareAll(r *Report, cols []*column, start, valid []int) err
 	bucketDrifted := make([]int, a.nb)
 	for _, t := range tasks {
 		c := cols[t.col]
-		if t.bucket >= 0 {
-			if t.err != nil {
-				continue // the window's comparison reports it
+		for _, bd := range t.buckets {
+			pt := &r.Series[bd.bucket]
+			bucketCompared[bd.bucket]++
+			if bd.res.Drifted {
+				bucketDrifted[bd.bucket]++
 			}
-			pt := &r.Series[t.bucket]
-			bucketCompared[t.bucket]++
-			if t.res.Drifted {
-				bucketDrifted[t.bucket]++
-			}
-			if v := t.res.Value; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			if v := bd.res.Value; !math.IsNaN(v) && !math.IsInf(v, 0) {
 				if pt.Drift == nil {
 					pt.Drift = map[string]float64{}
 				}
 				pt.Drift[c.name] = v
 			}
-			continue
 		}
 		if t.err != nil {
 			if errors.Is(t.err, drift.ErrEmpty) {
@@ -221,27 +163,95 @@ func (a *analysis) compareAll(r *Report, cols []*column, start, valid []int) err
 	return nil
 }
 
-// compare compares positions [lo, hi) of a column with its reference.
-func (a *analysis) compare(c *column, lo, hi int, whole bool) (drift.Result, error) {
+// scratch is one comparing goroutine's buffers.
+type scratch struct {
+	vals, bucket []float64
+	start        []int
+}
+
+// compareColumn compares a column with its reference over the window and
+// over each bucket with at least MinBucketRows valid rows (a bucket whose
+// comparison fails is left out: the window's reports the error).
+func (a *Accumulator) compareColumn(c *column, t *columnDrift, sc *scratch) {
+	f := c.f
+	cfg := a.setup.method(c.ref.Numeric != nil)
 	if c.ref.Numeric != nil {
-		return drift.CompareNumeric(c.ref.Numeric, c.values[lo:hi], a.setup.method(true))
-	}
-	counts := c.counts
-	if !whole {
-		counts = make([]int, len(c.names))
-		for _, code := range c.codes[lo:hi] {
-			if code >= 0 {
-				counts[code]++
+		// The sample grouped by bucket, the buckets in order, as the
+		// values of the window are; while it holds every value, with one
+		// NaN per missing value of the rows too, so that the comparison is
+		// that of the rows to the last bit (its sums are scaled by the
+		// number of rows, missing ones included).
+		exact := !f.window.full()
+		x, start := f.window.byTag(sc.vals, sc.start, a.nb)
+		sc.start = start
+		if exact && a.parsedRows <= NumericSample {
+			x = padMissing(x, a.parsedRows-len(x))
+		}
+		sc.vals = x
+		t.res, t.err = drift.CompareNumeric(c.ref.Numeric, x, cfg)
+		for b := range a.nb {
+			xb := x[start[b]:start[b+1]]
+			switch {
+			case a.valid[b] < MinBucketRows:
+				continue
+			case exact && a.parsed[b] <= NumericSample:
+				xb = padMissing(append(sc.bucket[:0], xb...), a.parsed[b]-len(xb))
+				sc.bucket = xb
+			case !exact && len(xb) < MinBucketRows:
+				continue // too few of the bucket's values in the sample
+			}
+			if res, err := drift.CompareNumeric(c.ref.Numeric, xb, cfg); err == nil {
+				t.buckets = append(t.buckets, bucketDrift{b, res})
 			}
 		}
+		return
 	}
-	cur := make(map[string]int, len(counts))
-	for code, n := range counts {
-		if n > 0 {
-			cur[c.names[code]] = n
+	t.res, t.err = drift.CompareCategorical(c.ref.Categorical, categoryCounts(c, f.counts, f.other), cfg)
+	for b := range a.nb {
+		if a.valid[b] < MinBucketRows {
+			continue
+		}
+		if res, err := drift.CompareCategorical(c.ref.Categorical, categoryCounts(c, f.bucketCounts[b], f.bucketOther[b]), cfg); err == nil {
+			t.buckets = append(t.buckets, bucketDrift{b, res})
 		}
 	}
-	return drift.CompareCategorical(c.ref.Categorical, cur, a.setup.method(false))
+}
+
+// categoryCounts returns the category counts of a column: counts by code,
+// and other for the categories beyond MaxCategories, which are never the
+// reference's, so they fall in its pooled cell of unseen categories.
+func categoryCounts(c *column, counts []int, other int) map[string]int {
+	cur := make(map[string]int, len(counts)+1)
+	for code, n := range counts {
+		if n > 0 {
+			cur[c.f.names[code]] = n
+		}
+	}
+	if other > 0 {
+		cur[unusedKey(c.ref.Categorical.Counts, c.f.dict)] = other
+	}
+	return cur
+}
+
+// padMissing appends n NaN to x.
+func padMissing(x []float64, n int) []float64 {
+	for range n {
+		x = append(x, math.NaN())
+	}
+	return x
+}
+
+// unusedKey returns a string that is a key of neither map.
+func unusedKey[V, W any](m map[string]V, n map[string]W) string {
+	k := "\x00other"
+	for {
+		_, inM := m[k]
+		_, inN := n[k]
+		if !inM && !inN {
+			return k
+		}
+		k += "\x00"
+	}
 }
 
 // driftOf converts a drift result.
@@ -274,7 +284,7 @@ func clampFinite(v float64) float64 {
 // model's predictions on its training rows: the score (regression value or
 // binary positive probability) when the reference has it, the predicted
 // class otherwise.
-func (a *analysis) predictionDrift(r *Report, ref *modelInfo) error {
+func (a *Accumulator) predictionDrift(r *Report, ref *modelInfo) error {
 	rr := ref.b.Reference
 	if rr == nil || rr.Prediction == nil && rr.PredictedClass == nil {
 		return nil
@@ -284,17 +294,18 @@ func (a *analysis) predictionDrift(r *Report, ref *modelInfo) error {
 		err error
 	)
 	if rr.Prediction != nil {
-		x := make([]float64, len(a.primary))
-		for k, i := range a.primary {
-			x[k] = a.in.Predictions[i].Score
+		x := a.scores.vals
+		if !a.scores.full() && a.rows <= NumericSample {
+			x = padMissing(slices.Clone(x), a.rows-len(x)) // as for the features
 		}
 		res, err = drift.CompareNumeric(rr.Prediction, x, a.setup.method(true))
 	} else {
-		cur := map[string]int{}
-		for _, i := range a.primary {
-			if out := a.in.Predictions[i].Output; out != "" {
-				cur[out]++
-			}
+		cur := make(map[string]int, len(a.outputs.names)+1)
+		for i, s := range a.outputs.names {
+			cur[s] = a.outputs.counts[i]
+		}
+		if a.outputs.other > 0 {
+			cur[unusedKey(rr.PredictedClass.Counts, a.outputs.index)] = a.outputs.other
 		}
 		res, err = drift.CompareCategorical(rr.PredictedClass, cur, a.setup.method(false))
 	}

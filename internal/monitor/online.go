@@ -1,12 +1,15 @@
 package monitor
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
+	"mlw.dev/internal/mlw"
 	"mlw.dev/metrics"
+	"mlw.dev/model/bundle"
 )
 
 // The metrics computed from labelled traffic, the first being the one
@@ -40,25 +43,115 @@ func compute(name string, in metrics.Input) float64 {
 	return info.Compute(in)
 }
 
-// online computes the metrics of the labelled primary rows, over the window
-// and, for the primary metric, per bucket. Rows whose label cannot be read
-// (a regression label that is not a number) are left out.
-func (a *analysis) online(r *Report, ref *modelInfo) {
-	task := ref.b.Task
+// Codes of the labels and outputs beyond MaxCategories distinct names: two
+// classes apart, so that they never count as agreeing.
+const (
+	otherLabel  = -1
+	otherOutput = -2
+)
+
+// onlineAcc accumulates the labelled primary rows for both kinds of task,
+// since the reference model, which decides, is known only at the end.
+type onlineAcc struct {
+	rows int // labelled rows
+
+	// Classification: labels and outputs coded in order of appearance,
+	// the (label, output) counts, and per bucket the rows and the rows
+	// whose output is the label. auc samples the scores (NaN left out),
+	// tagged with the label's code.
+	index      map[string]int32
+	names      []string
+	cells      map[[2]int32]int
+	bucketHits []int
+	bucketRows []int
+	rng        *wyrand
+	auc        reservoir
+
+	// Regression: rows with a numeric label and prediction, kept whole up
+	// to OnlineSample; the sums the metrics need beyond, in the order of
+	// the rows; per bucket the rows and their squared errors.
+	bad       int
+	n         int
+	target    []float64
+	predicted []float64
+	overflow  bool
+	sse, sae  float64
+	mean, m2  float64 // Welford's running mean and squared deviations of the target
+	bucketN   []int
+	bucketSSE []float64
+}
+
+func newOnlineAcc(nb int) onlineAcc {
+	return onlineAcc{index: map[string]int32{}, cells: map[[2]int32]int{}, bucketHits: make([]int, nb),
+		bucketRows: make([]int, nb), rng: newRand(2), auc: newReservoir(OnlineSample), bucketN: make([]int, nb),
+		bucketSSE: make([]float64, nb)}
+}
+
+// code returns the code of a label or output, other beyond MaxCategories.
+func (o *onlineAcc) code(s string, other int32) int32 {
+	if c, ok := o.index[s]; ok {
+		return c
+	}
+	if len(o.names) >= MaxCategories {
+		return other
+	}
+	c := int32(len(o.names))
+	s = strings.Clone(s)
+	o.index[s] = c
+	o.names = append(o.names, s)
+	return c
+}
+
+// add adds a labelled primary row of bucket b.
+func (o *onlineAcc) add(p *mlw.Prediction, b int32) {
+	o.rows++
+	label, out := o.code(p.Label, otherLabel), o.code(p.Output, otherOutput)
+	o.cells[[2]int32{label, out}]++
+	o.bucketRows[b]++
+	if p.Label == p.Output {
+		o.bucketHits[b]++
+	}
+	if !math.IsNaN(p.Score) {
+		o.auc.offer(p.Score, label, true, o.rng)
+	}
+
+	y, err := strconv.ParseFloat(strings.TrimSpace(p.Label), 64)
+	if err != nil || math.IsNaN(y) || math.IsInf(y, 0) || math.IsNaN(p.Score) || math.IsInf(p.Score, 0) {
+		o.bad++
+		return
+	}
+	o.n++
+	if !o.overflow {
+		if o.n > OnlineSample {
+			o.overflow, o.target, o.predicted = true, nil, nil
+		} else {
+			o.target, o.predicted = append(o.target, y), append(o.predicted, p.Score)
+		}
+	}
+	d := y - p.Score
+	o.sse += d * d
+	o.sae += math.Abs(d)
+	delta := y - o.mean
+	o.mean += delta / float64(o.n)
+	o.m2 += delta * (y - o.mean)
+	o.bucketN[b]++
+	o.bucketSSE[b] += d * d
+}
+
+// report computes the metrics of the labelled rows, over the window and,
+// for the primary metric, per bucket, for the task and classes of the
+// reference model. Regression rows whose label cannot be read (not a
+// number) are left out.
+func (o *onlineAcc) report(r *Report, ref *bundle.Bundle, expected map[string]float64, nb int, notes *notes) {
+	task := ref.Task
 	names := OnlineMetrics(task)
 	r.Online.Primary = names[0]
 	for _, name := range names {
-		if v, ok := a.in.Expected[name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		if v, ok := expected[name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
 			r.Online.Expected[name] = v
 		}
 	}
-	var rows []int // positions in a.primary
-	for k, i := range a.primary {
-		if a.in.Predictions[i].Labeled {
-			rows = append(rows, k)
-		}
-	}
-	if len(rows) == 0 {
+	if o.rows == 0 {
 		return
 	}
 	set := func(name string, v float64) {
@@ -66,95 +159,110 @@ func (a *analysis) online(r *Report, ref *modelInfo) {
 			r.Online.Metrics[name] = v
 		}
 	}
-	perBucket := make([][]int, a.nb) // indices into the metric inputs
 	if task == "regression" {
-		var target, pred []float64
-		bad := 0
-		for _, k := range rows {
-			p := a.in.Predictions[a.primary[k]]
-			y, err := strconv.ParseFloat(strings.TrimSpace(p.Label), 64)
-			if err != nil || math.IsNaN(y) || math.IsInf(y, 0) || math.IsNaN(p.Score) || math.IsInf(p.Score, 0) {
-				bad++
-				continue
-			}
-			b := a.pbucket[k]
-			perBucket[b] = append(perBucket[b], len(target))
-			target, pred = append(target, y), append(pred, p.Score)
+		if o.bad > 0 {
+			notes.add("%s a label or prediction that is not a number and %s left out of the online metrics.", counted(o.bad, "labelled row has", "labelled rows have"), plural(o.bad, "is", "are"))
 		}
-		if bad > 0 {
-			a.note("%s a label or prediction that is not a number and %s left out of the online metrics.", counted(bad, "labelled row has", "labelled rows have"), plural(bad, "is", "are"))
+		r.Online.LabeledRows = o.n
+		if o.n == 0 {
+			return
 		}
-		r.Online.LabeledRows = len(target)
-		in := metrics.Input{Target: target, Predicted: pred}
-		for _, name := range names {
-			set(name, compute(name, in))
+		if !o.overflow {
+			in := metrics.Input{Target: o.target, Predicted: o.predicted}
+			for _, name := range names {
+				set(name, compute(name, in))
+			}
+		} else {
+			// The formulas of metrics.RMSE, MAE and R2 over running sums.
+			n := float64(o.n)
+			set("rmse", math.Sqrt(o.sse/n))
+			set("mae", o.sae/n)
+			switch {
+			case o.sse == 0:
+				set("r2", 1)
+			case o.m2 == 0:
+				set("r2", 0)
+			default:
+				set("r2", 1-o.sse/o.m2)
+			}
 		}
-		for b, ix := range perBucket {
-			if len(ix) == 0 {
-				continue
+		for b := range nb {
+			if n := o.bucketN[b]; n > 0 {
+				r.Series[b].LabeledRows = n
+				r.Series[b].Online = finitePtr(math.Sqrt(o.bucketSSE[b] / float64(n))) // rmse, as metrics.RMSE sums
 			}
-			bt, bp := make([]float64, len(ix)), make([]float64, len(ix))
-			for j, i := range ix {
-				bt[j], bp[j] = target[i], pred[i]
-			}
-			r.Series[b].LabeledRows = len(ix)
-			r.Series[b].Online = finitePtr(compute(names[0], metrics.Input{Target: bt, Predicted: bp}))
 		}
 		return
 	}
 
-	// Classification: labels are coded in the order of the model's classes,
-	// then in order of appearance.
-	codes := map[string]int{}
-	for i, c := range ref.b.Classes {
-		codes[c] = i
-	}
-	code := func(s string) int {
-		c, ok := codes[s]
-		if !ok {
-			c = len(codes)
-			codes[s] = c
+	// Classification: labels are coded in the order of the model's
+	// classes, then in order of appearance, as label then output of each
+	// row.
+	final := map[string]int{}
+	for i, c := range ref.Classes {
+		if _, ok := final[c]; !ok {
+			final[c] = i
 		}
-		return c
 	}
-	yTrue, yPred := make([]int, len(rows)), make([]int, len(rows))
-	for j, k := range rows {
-		p := a.in.Predictions[a.primary[k]]
-		yTrue[j], yPred[j] = code(p.Label), code(p.Output)
-		b := a.pbucket[k]
-		perBucket[b] = append(perBucket[b], j)
+	codes := make([]int, len(o.names))
+	for i, s := range o.names {
+		c, ok := final[s]
+		if !ok {
+			c = len(final)
+			final[s] = c
+		}
+		codes[i] = c
 	}
-	r.Online.LabeledRows = len(rows)
-	in := metrics.Input{YTrue: yTrue, YPred: yPred}
+	other := map[int32]int{otherLabel: len(final), otherOutput: len(final) + 1}
+	finalOf := func(c int32) int {
+		if c < 0 {
+			return other[c]
+		}
+		return codes[c]
+	}
+	var in metrics.Input
+	for _, k := range slices.SortedFunc(maps.Keys(o.cells), compareCell) {
+		in.YTrue = append(in.YTrue, finalOf(k[0]))
+		in.YPred = append(in.YPred, finalOf(k[1]))
+		in.Weights = append(in.Weights, float64(o.cells[k]))
+	}
+	r.Online.LabeledRows = o.rows
+	// Integer weights sum exactly, so these equal the metrics of the rows.
 	set("accuracy", compute("accuracy", in))
 	set("f1_macro", compute("f1_macro", in))
-	if task == "binary" && len(ref.b.Classes) == 2 {
+	if task == "binary" && len(ref.Classes) == 2 {
 		// ROC AUC over the rows labelled with one of the two classes, with
 		// the score of the positive class; undefined with one class.
 		var yb []int
 		var score []float64
 		seen := [2]bool{}
-		for j, k := range rows {
-			s := a.in.Predictions[a.primary[k]].Score
-			if yTrue[j] > 1 || math.IsNaN(s) {
+		for i, s := range o.auc.vals {
+			y := finalOf(o.auc.tags[i])
+			if y > 1 {
 				continue
 			}
-			yb, score = append(yb, yTrue[j]), append(score, s)
-			seen[yTrue[j]] = true
+			yb, score = append(yb, y), append(score, s)
+			seen[y] = true
 		}
 		if seen[0] && seen[1] {
 			set("roc_auc", compute("roc_auc", metrics.Input{YTrue: yb, Score: score}))
 		}
 	}
-	for b, ix := range perBucket {
-		if len(ix) == 0 {
+	for b := range nb {
+		n := o.bucketRows[b]
+		if n == 0 {
 			continue
 		}
-		bt, bp := make([]int, len(ix)), make([]int, len(ix))
-		for j, i := range ix {
-			bt[j], bp[j] = yTrue[i], yPred[i]
-		}
-		r.Series[b].LabeledRows = len(ix)
-		r.Series[b].Online = finitePtr(compute(names[0], metrics.Input{YTrue: bt, YPred: bp}))
+		hits := float64(o.bucketHits[b])
+		r.Series[b].LabeledRows = n
+		r.Series[b].Online = finitePtr(compute(names[0], metrics.Input{YTrue: []int{0, 0}, YPred: []int{0, 1},
+			Weights: []float64{hits, float64(n) - hits}}))
 	}
+}
+
+func compareCell(x, y [2]int32) int {
+	if x[0] != y[0] {
+		return int(x[0] - y[0])
+	}
+	return int(x[1] - y[1])
 }

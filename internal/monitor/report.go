@@ -7,7 +7,9 @@
 // self-contained HTML page.
 //
 // Analyze is pure: it reads the records and bundles it is given and does no
-// I/O. The statistics come from the drift and metrics packages.
+// I/O. An Accumulator computes the same report from records added page by
+// page, in memory that does not grow with them. The statistics come from
+// the drift and metrics packages.
 package monitor
 
 import (
@@ -42,13 +44,18 @@ type Input struct {
 	// is taken from the records.
 	From, To time.Time
 	// Predictions are the prediction log records of the window, in any
-	// order. Shadow records are reported per variant only: they are left
-	// out of the endpoint's traffic, drift, data quality and online
-	// metrics.
+	// order, for Analyze (an Accumulator is given them by Add). Shadow
+	// records are reported per variant only: they are left out of the
+	// endpoint's traffic, drift, data quality and online metrics.
 	Predictions []*mlw.Prediction
 	// Models are the bundles of the model versions that served, keyed
-	// "NAME@N". Rows of a version missing here count as traffic only.
+	// "NAME@N". Rows of a version missing here and from LoadModel count
+	// as traffic only.
 	Models map[string]*bundle.Bundle
+	// LoadModel, when set, returns the bundle of a version ("NAME@N")
+	// missing from Models, or nil when it has none; it is called once per
+	// version, when its first record is added.
+	LoadModel func(ref string) *bundle.Bundle
 	// Drift chooses the drift methods and thresholds (mlw.yaml
 	// monitoring.drift).
 	Drift project.DriftConfig
@@ -87,7 +94,8 @@ type Report struct {
 	Errors      int     `json:"errors"`
 	ErrorRate   float64 `json:"error_rate"`   // Errors / Requests (0 without requests)
 	RequestRate float64 `json:"request_rate"` // Requests per second over the window
-	// LatencyMS are the percentiles of the requests' latency.
+	// LatencyMS are the percentiles of the requests' latency (of a
+	// sample of LatencySample requests when there are more).
 	LatencyMS *Latency  `json:"latency_ms,omitempty"`
 	Variants  []Variant `json:"variants"`
 
@@ -134,7 +142,8 @@ type Variant struct {
 	PredictionMean *float64 `json:"prediction_mean,omitempty"`
 	// Agreement (shadows only) is the share of the shadow's rows whose
 	// output equals the primary's for the same request id and row, over
-	// the Compared rows that have a primary row.
+	// the Compared rows that have a primary row (a sample of them when
+	// the window has more than AgreementSample rows).
 	Agreement *float64 `json:"agreement,omitempty"`
 	Compared  int      `json:"compared,omitempty"`
 }
@@ -192,7 +201,10 @@ type Point struct {
 	P95       *float64  `json:"p95,omitempty"`
 	P99       *float64  `json:"p99,omitempty"`
 	// DriftShare and Drift (feature → drift.Result.Value) are set when
-	// the bucket has at least MinBucketRows rows with inputs.
+	// the bucket has at least MinBucketRows rows with inputs. A numeric
+	// feature is compared over the bucket's values in the window's sample
+	// (see NumericSample): all of them while the sample holds the whole
+	// window, otherwise when at least MinBucketRows fall in the bucket.
 	DriftShare *float64           `json:"drift_share,omitempty"`
 	Drift      map[string]float64 `json:"drift,omitempty"`
 	// Online is the primary online metric over the bucket's labelled rows.

@@ -21,15 +21,15 @@ const (
 
 // Deleter deletes old records; store.Store satisfies it.
 type Deleter interface {
-	// DeletePredictions removes the records logged before p.Before and
-	// returns how many it removed.
+	// DeletePredictions removes the stored batches whose newest record was
+	// logged before p.Before and returns how many records it removed.
 	DeletePredictions(ctx context.Context, p *store.DeletePredictionsParams) (int64, error)
 }
 
 var _ Deleter = store.Store(nil)
 
-// Retain deletes the records logged before now() - keep, at once and then
-// every every (0: DefaultRetainEvery), until ctx is done; it then returns
+// Retain deletes the records logged before now() - keep (by stored batch,
+// about a second of traffic each), at once and then every every (0: DefaultRetainEvery), until ctx is done; it then returns
 // nil. A failed deletion is logged at ERROR and tried again at the next
 // tick. now nil means time.Now, log nil discards. It returns an error with
 // code EINVALID when s is nil, keep is not positive or every is negative.
