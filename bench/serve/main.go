@@ -633,7 +633,7 @@ func count(args []string) error {
 	}
 	defer db.Close()
 	var n int64
-	if err := db.QueryRow("SELECT count(*) FROM predictions").Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT coalesce(sum(records), 0) FROM prediction_batches").Scan(&n); err != nil {
 		return fmt.Errorf("count the predictions of %s: %w", *path, err)
 	}
 	fmt.Println(n)
