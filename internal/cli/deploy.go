@@ -180,8 +180,9 @@ func (app *App) deployStatusCommand() *cobra.Command {
 		Short: "What an endpoint serves, each variant's traffic since the last change, and its history",
 		Long: `Show an endpoint's live revision (strategy, state, variants and weights, canary
 step and next analysis), each variant's logged traffic since the revision
-began (requests, error rate, latency p50/p99, prediction distribution, and
-for a shadow its agreement with the answering version), and every revision.
+began, at most the last hour (requests, error rate, latency p50/p99,
+prediction distribution, and for a shadow its agreement with the answering
+version), and every revision. 'mlw monitor' covers any window.
 
 JSON (--json): endpoint, revision, strategy, state, reason, created_at,
 spec, since, variants (name, model, version, weight, shadow, traffic

@@ -77,7 +77,7 @@ type Status struct {
 
 // StatusWindow bounds the traffic Status reads: the revision's, but at most
 // this much before now.
-const StatusWindow = 24 * time.Hour
+const StatusWindow = time.Hour
 
 // Status describes an endpoint: its live revision with each variant's
 // traffic since the revision began (at most StatusWindow), and every
