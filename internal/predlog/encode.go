@@ -120,7 +120,7 @@ func (e *encoder) convert(c *conversion, o *serve.Observation, lo, hi int) {
 				r.Score = out[code]
 			}
 			if out != nil {
-				e.buf = jsonw.AppendNumbers(e.buf[:0], out)
+				e.buf = appendProba(e.buf[:0], out)
 				r.Proba = e.carve(e.buf)
 			}
 		} else if len(out) > 0 {
@@ -198,4 +198,24 @@ func cleanText(s string, n int) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// probaDecimals is the precision of logged class probabilities: enough for
+// monitoring (Score keeps the full value), and short to write and store.
+const probaDecimals = 1e6
+
+// appendProba appends the JSON array of class probabilities rounded to six
+// decimals (null for NaN and infinities).
+func appendProba(dst []byte, ps []float64) []byte {
+	dst = append(dst, '[')
+	for j, p := range ps {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		if !math.IsNaN(p) && !math.IsInf(p, 0) {
+			p = math.Round(p*probaDecimals) / probaDecimals
+		}
+		dst = jsonw.AppendNumber(dst, p)
+	}
+	return append(dst, ']')
 }

@@ -19,8 +19,9 @@
 //
 // Records follow mlw.Prediction: Inputs is a JSON array of the row's raw
 // values in signature order (null for a missing value, and for a NaN or
-// infinite number), Proba a JSON array of the class probabilities (null for
-// a NaN or infinite one). Score is 0 when the model's output is NaN or
+// infinite number), Proba a JSON array of the class probabilities rounded
+// to six decimals (Score keeps the full value; null for a NaN or infinite
+// one). Score is 0 when the model's output is NaN or
 // infinite (SQLite stores NaN as NULL, and JSON has neither); Output keeps
 // the text "NaN", "+Inf" or "-Inf". In strings, NUL bytes and invalid
 // UTF-8, which PostgreSQL cannot store, are replaced by U+FFFD.
