@@ -29,18 +29,26 @@ const monitorPage = 10_000
 // monitorWindow analyses an endpoint's logged traffic in [from, to),
 // reading the log page by page into a monitor.Accumulator. The bundles of
 // the versions that served are loaded as their first records come (a
-// version whose bundle cannot be loaded counts as traffic only).
+// version whose bundle cannot be loaded counts as traffic only) and kept in
+// bundles, a cache the caller may pass from one window to the next (nil: none).
 func (e *env) monitorWindow(ctx context.Context, endpoint string, from, to time.Time, bucket time.Duration, bundles map[string]*bundle.Bundle) (*monitor.Report, error) {
 	alerts, err := e.store.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: endpoint, Since: from})
 	if err != nil {
 		return nil, err
 	}
-	acc, err := monitor.NewAccumulator(monitor.Input{Endpoint: endpoint, From: from, To: to, Models: bundles,
+	if bundles == nil {
+		bundles = map[string]*bundle.Bundle{}
+	}
+	acc, err := monitor.NewAccumulator(monitor.Input{Endpoint: endpoint, From: from, To: to,
 		LoadModel: func(ref string) *bundle.Bundle {
+			if b, ok := bundles[ref]; ok {
+				return b
+			}
 			b, _, err := e.loadBundle(ctx, ref)
 			if err != nil {
 				return nil // reported as traffic of a version without a bundle
 			}
+			bundles[ref] = b
 			return b
 		},
 		Drift: e.proj.Config.Monitoring.Drift, Bucket: bucket, Alerts: alerts})
@@ -301,42 +309,61 @@ func (app *App) runAlerts(ctx context.Context, e *env, plog *predlog.Logger, int
 		}
 		return
 	}
-	var hook *monitor.Webhook
-	if u := e.proj.Config.Monitoring.Webhook; u != "" {
-		hook = &monitor.Webhook{URL: u}
-	}
-	evals := map[string]*monitor.Evaluator{}
-	started := app.Now().UTC()
-	last := map[string]time.Time{}
+	al := newAlerting(e, rules, plog, log, app.Now().UTC())
 	every(ctx, interval, func() {
 		for _, ep := range endpoints() {
 			now := app.Now().UTC()
-			if _, err := app.evaluateAlerts(ctx, e, ep, now.Add(-alertWindow), now, rules, evals, last, started, plog, hook, log); err != nil && ctx.Err() == nil {
+			if _, err := al.evaluate(ctx, ep, now.Add(-alertWindow), now); err != nil && ctx.Err() == nil {
 				log.Error("alert evaluation", "endpoint", ep, "err", mlw.ErrorMessage(err))
 			}
 		}
 	})
 }
 
-// evaluateAlerts evaluates the rules of one endpoint at now over its log
-// since from, and stores, audits, logs and sends the events.
-func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, from, now time.Time, rules []monitor.Rule, evals map[string]*monitor.Evaluator,
-	last map[string]time.Time, started time.Time, plog *predlog.Logger, hook *monitor.Webhook, log *slog.Logger) ([]mlw.AlertEvent, error) {
-	ev, ok := evals[ep]
+// newAlerting prepares alert evaluation; no traffic counts from started.
+func newAlerting(e *env, rules []monitor.Rule, plog *predlog.Logger, log *slog.Logger, started time.Time) *alerting {
+	al := &alerting{e: e, rules: rules, plog: plog, log: log, started: started,
+		evals: map[string]*monitor.Evaluator{}, last: map[string]time.Time{}, bundles: map[string]*bundle.Bundle{}}
+	if u := e.proj.Config.Monitoring.Webhook; u != "" {
+		al.hook = &monitor.Webhook{URL: u}
+	}
+	return al
+}
+
+// alerting is the state of alert evaluation in a server: one evaluator per
+// endpoint, the time of each endpoint's last request, and loaded bundles.
+type alerting struct {
+	e       *env
+	rules   []monitor.Rule
+	plog    *predlog.Logger // nil: nothing dropped
+	hook    *monitor.Webhook
+	log     *slog.Logger
+	started time.Time // no traffic counts from here
+
+	evals   map[string]*monitor.Evaluator
+	last    map[string]time.Time
+	bundles map[string]*bundle.Bundle
+}
+
+// evaluate evaluates the rules of one endpoint at now over its log since
+// from, and stores, audits, logs and sends the events.
+func (al *alerting) evaluate(ctx context.Context, ep string, from, now time.Time) ([]mlw.AlertEvent, error) {
+	e, last := al.e, al.last
+	ev, ok := al.evals[ep]
 	if !ok {
 		prev, err := e.store.ListAlertEvents(ctx, &store.ListAlertEventsParams{Endpoint: ep, Limit: 200})
 		if err != nil {
 			return nil, err
 		}
-		ev = monitor.NewEvaluator(ep, rules, prev)
-		evals[ep] = ev
+		ev = monitor.NewEvaluator(ep, al.rules, prev)
+		al.evals[ep] = ev
 	}
-	rep, err := e.monitorWindow(ctx, ep, from, now, 0, nil)
+	rep, err := e.monitorWindow(ctx, ep, from, now, 0, al.bundles)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := last[ep]; !ok {
-		last[ep] = started // no traffic counts from the server's start
+		last[ep] = al.started
 	}
 	for _, p := range rep.Series {
 		if p.Requests > 0 {
@@ -349,8 +376,8 @@ func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, from, now
 		}
 	}
 	dropped := 0.0
-	if plog != nil {
-		dropped = float64(plog.Dropped())
+	if al.plog != nil {
+		dropped = float64(al.plog.Dropped())
 	}
 	events := ev.Evaluate(now, monitor.ValuesFromReport(rep, last[ep], dropped))
 	for _, a := range events {
@@ -359,11 +386,11 @@ func (app *App) evaluateAlerts(ctx context.Context, e *env, ep string, from, now
 		if _, err := e.store.AppendAlertEvent(ctx, &store.AppendAlertEventParams{Event: a, Audit: au}); err != nil {
 			return nil, err
 		}
-		log.Warn("alert "+a.State, "endpoint", ep, "rule", a.Rule, "message", a.Message)
+		al.log.Warn("alert "+a.State, "endpoint", ep, "rule", a.Rule, "message", a.Message)
 	}
-	if hook != nil && len(events) > 0 {
-		if err := hook.Send(ctx, events); err != nil {
-			log.Error("alert webhook", "err", err)
+	if al.hook != nil && len(events) > 0 {
+		if err := al.hook.Send(ctx, events); err != nil {
+			al.log.Error("alert webhook", "err", err)
 		}
 	}
 	return events, nil

@@ -367,9 +367,10 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 	if err != nil {
 		return err
 	}
-	evals, last := map[string]*monitor.Evaluator{}, map[string]time.Time{}
+	al := newAlerting(e, rules, ls.plog, slog.New(slog.DiscardHandler), start)
+	al.hook = nil // the quickstart sends nowhere
 	alerts := func(from, now time.Time) error {
-		events, err := app.evaluateAlerts(ctx, e, "deflect", from, now, rules, evals, last, start, ls.plog, nil, slog.New(slog.DiscardHandler))
+		events, err := al.evaluate(ctx, "deflect", from, now)
 		for _, a := range events {
 			fmt.Fprintf(out, "   alert %s: %s\n", a.State, a.Message)
 		}
