@@ -66,6 +66,7 @@ type call struct {
 	out   []byte
 	batch batch
 	pred  prediction
+	obs   Observation // the observer's view of the prediction, reused
 }
 
 // apiFunc is a handler core: it returns the response value or an error.
@@ -175,6 +176,7 @@ const (
 func (s *Server) release(c *call) {
 	c.w, c.r, c.variant, c.route = nil, nil, nil, nil
 	c.endpoint, c.model = "", false
+	c.obs = Observation{} // holds the model and the buffers: let go
 	if cap(c.body) > keepBytes {
 		c.body = nil
 	}

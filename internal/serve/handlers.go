@@ -128,7 +128,7 @@ func (s *Server) serveModel(c *call, decode func([]byte, *batch, limits) error) 
 		err = v.Model.predict(&c.pred, c.batch.rows(), c.deadline)
 	}
 	if s.cfg.Observer != nil {
-		s.observe(c.endpoint, v, c.id, false, &c.pred, time.Since(start), err)
+		s.observe(&c.obs, c.endpoint, v, c.id, false, &c.pred, time.Since(start), err)
 	}
 	if len(route.cfg.Shadows) > 0 {
 		s.shadow.mirror(c)
@@ -136,10 +136,11 @@ func (s *Server) serveModel(c *call, decode func([]byte, *batch, limits) error) 
 	return err
 }
 
-// observe reports one prediction to the observer.
-func (s *Server) observe(endpoint string, v *Variant, id string, shadow bool, p *prediction, d time.Duration, err error) {
+// observe reports one prediction to the observer, through o, a buffer of
+// the request (or shadow job) so that nothing is allocated per request.
+func (s *Server) observe(o *Observation, endpoint string, v *Variant, id string, shadow bool, p *prediction, d time.Duration, err error) {
 	m := v.Model
-	o := Observation{
+	*o = Observation{
 		Time: s.cfg.Now(), Endpoint: endpoint, Variant: v.Name, Model: m.ref, Source: m, RequestID: id, Shadow: shadow,
 		Duration: d, Err: err, Width: m.nout,
 	}
@@ -151,5 +152,5 @@ func (s *Server) observe(endpoint string, v *Variant, id string, shadow bool, p 
 			o.Classes = p.codes[:p.rows]
 		}
 	}
-	s.cfg.Observer.Observe(&o)
+	s.cfg.Observer.Observe(o)
 }

@@ -16,6 +16,7 @@ type shadowJob struct {
 	shadows  []*Variant
 	batch    batch
 	pred     prediction
+	obs      Observation
 	deadline time.Time
 }
 
@@ -132,7 +133,7 @@ func (q *shadowQueue) run(j *shadowJob, v *Variant) {
 	}
 	s.metrics.shadowPredictions.WithLabelValues(j.endpoint, v.Model.ref, v.Name, outcome).Inc()
 	if s.cfg.Observer != nil {
-		s.observe(j.endpoint, v, j.id, true, &j.pred, d, err)
+		s.observe(&j.obs, j.endpoint, v, j.id, true, &j.pred, d, err)
 	}
 }
 
