@@ -10,6 +10,7 @@ import (
 
 	"mlw.dev/model"
 	"mlw.dev/model/baseline/rule"
+	"mlw.dev/model/internal/param"
 )
 
 // DefaultProbability is the probability a Rule gives the class it predicts
@@ -200,7 +201,7 @@ func (m *Rule) PredictTo(dst []float64, X model.Matrix) []float64 {
 func (m *Rule) ParamSpecs() []model.ParamSpec {
 	return []model.ParamSpec{
 		{Name: "rule", Type: "string", Default: "", Doc: "Expression over the input columns, e.g. \"tenure < 6 && tickets > 3\" (a condition predicts class 1) or a numeric expression (regression)."},
-		{Name: "probability", Type: "float", Default: fmtFloat(DefaultProbability), Doc: "Probability of the predicted class, in (0, 1]."},
+		{Name: "probability", Type: "float", Default: param.Format(DefaultProbability), Doc: "Probability of the predicted class, in (0, 1]."},
 	}
 }
 
@@ -233,10 +234,9 @@ func (m *Rule) SetParam(name, value string) error {
 
 // Params returns the rule and the effective probability.
 func (m *Rule) Params() map[string]string {
-	return map[string]string{"rule": m.Expr, "probability": fmtFloat(m.probability())}
+	return map[string]string{"rule": m.Expr, "probability": param.Format(m.probability())}
 }
 
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // MarshalBinary encodes the rule, the probability and, once fitted, the
 // column names and the fallback prediction in a compact little-endian form.

@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // Kind is the registry name of the algorithm, returned by Model.Kind.
@@ -333,16 +334,16 @@ func (m *Model) FeatureImportances() []float64 {
 func (m *Model) ParamSpecs() []model.ParamSpec {
 	return []model.ParamSpec{
 		{Name: "max_iter", Type: "int", Default: strconv.Itoa(DefaultMaxIter), Doc: "Boosting iterations (one tree per class per iteration for multiclass)."},
-		{Name: "learning_rate", Type: "float", Default: fmtFloat(DefaultLearningRate), Doc: "Shrinkage applied to every leaf value."},
+		{Name: "learning_rate", Type: "float", Default: param.Format(DefaultLearningRate), Doc: "Shrinkage applied to every leaf value."},
 		{Name: "max_leaf_nodes", Type: "int", Default: strconv.Itoa(DefaultMaxLeafNodes), Doc: "Maximum number of leaves per tree (at least 2)."},
 		{Name: "max_depth", Type: "int", Default: "none", Doc: "Maximum depth of each tree; none for no limit."},
 		{Name: "min_samples_leaf", Type: "int", Default: strconv.Itoa(DefaultMinSamplesLeaf), Doc: "Minimum number of training rows per leaf."},
 		{Name: "l2_regularization", Type: "float", Default: "0", Doc: "L2 penalty added to the hessian sum of every leaf."},
 		{Name: "max_bins", Type: "int", Default: strconv.Itoa(DefaultMaxBins), Doc: "Bins for non-missing values (2 to 255); missing values get one more."},
 		{Name: "early_stopping", Type: "string", Default: "auto", Doc: "auto (on above 10000 rows), true or false."},
-		{Name: "validation_fraction", Type: "float", Default: fmtFloat(DefaultValidationFraction), Doc: "Fraction of training rows held out for early stopping when no validation data is given."},
+		{Name: "validation_fraction", Type: "float", Default: param.Format(DefaultValidationFraction), Doc: "Fraction of training rows held out for early stopping when no validation data is given."},
 		{Name: "n_iter_no_change", Type: "int", Default: strconv.Itoa(DefaultNIterNoChange), Doc: "Iterations without improvement before early stopping."},
-		{Name: "tol", Type: "float", Default: fmtFloat(DefaultTol), Doc: "Minimum improvement of the validation loss."},
+		{Name: "tol", Type: "float", Default: param.Format(DefaultTol), Doc: "Minimum improvement of the validation loss."},
 		{Name: "subsample", Type: "float", Default: "1", Doc: "Fraction of rows drawn for every iteration, in (0, 1]."},
 		{Name: "colsample", Type: "float", Default: "1", Doc: "Fraction of features drawn for every tree, in (0, 1]."},
 		{Name: "loss", Type: "string", Default: "auto", Doc: "auto, squared_error, absolute_error (regression) or log_loss (classification)."},
@@ -361,23 +362,23 @@ func (m *Model) SetParam(name, value string) error {
 	var err error
 	switch name {
 	case "max_iter":
-		c.MaxIter, err = parseInt(value, 1)
+		c.MaxIter, err = param.Int(value, 1)
 	case "learning_rate":
-		c.LearningRate, err = parsePositive(value)
+		c.LearningRate, err = param.Positive(value)
 	case "max_leaf_nodes":
-		c.MaxLeafNodes, err = parseInt(value, 2)
+		c.MaxLeafNodes, err = param.Int(value, 2)
 	case "max_depth":
 		if strings.EqualFold(value, "none") || value == "" {
 			c.MaxDepth = 0
 		} else {
-			c.MaxDepth, err = parseInt(value, 1)
+			c.MaxDepth, err = param.Int(value, 1)
 		}
 	case "min_samples_leaf":
-		c.MinSamplesLeaf, err = parseInt(value, 1)
+		c.MinSamplesLeaf, err = param.Int(value, 1)
 	case "l2_regularization":
-		c.L2Regularization, err = parseFloat(value)
+		c.L2Regularization, err = param.Float(value)
 	case "max_bins":
-		c.MaxBins, err = parseInt(value, 2)
+		c.MaxBins, err = param.Int(value, 2)
 	case "early_stopping":
 		switch strings.ToLower(value) {
 		case "auto":
@@ -390,20 +391,20 @@ func (m *Model) SetParam(name, value string) error {
 			err = fmt.Errorf("want auto, true or false")
 		}
 	case "validation_fraction":
-		c.ValidationFraction, err = parsePositive(value)
+		c.ValidationFraction, err = param.Positive(value)
 	case "n_iter_no_change":
-		c.NIterNoChange, err = parseInt(value, 1)
+		c.NIterNoChange, err = param.Int(value, 1)
 	case "tol":
-		c.Tol, err = parseFloat(value)
+		c.Tol, err = param.Float(value)
 		if err == nil && c.Tol == 0 {
 			// The zero Tol means the default; the smallest positive float
 			// is the same as zero for every comparison of losses.
 			c.Tol = math.SmallestNonzeroFloat64
 		}
 	case "subsample":
-		c.Subsample, err = parsePositive(value)
+		c.Subsample, err = param.Positive(value)
 	case "colsample":
-		c.Colsample, err = parsePositive(value)
+		c.Colsample, err = param.Positive(value)
 	case "loss":
 		c.Loss = Loss(strings.ToLower(value))
 	case "random_state":
@@ -412,7 +413,7 @@ func (m *Model) SetParam(name, value string) error {
 			err = fmt.Errorf("want an integer >= 0")
 		}
 	case "n_jobs":
-		c.NJobs, err = parseInt(value, 0)
+		c.NJobs, err = param.Int(value, 0)
 	default:
 		return fmt.Errorf("unknown parameter %q for %s; known: %s", name, Kind, strings.Join(paramNames(m.ParamSpecs()), ", "))
 	}
@@ -436,18 +437,18 @@ func (m *Model) Params() map[string]string {
 	}
 	return map[string]string{
 		"max_iter":            strconv.Itoa(c.MaxIter),
-		"learning_rate":       fmtFloat(c.LearningRate),
+		"learning_rate":       param.Format(c.LearningRate),
 		"max_leaf_nodes":      strconv.Itoa(c.MaxLeafNodes),
 		"max_depth":           depth,
 		"min_samples_leaf":    strconv.Itoa(c.MinSamplesLeaf),
-		"l2_regularization":   fmtFloat(c.L2Regularization),
+		"l2_regularization":   param.Format(c.L2Regularization),
 		"max_bins":            strconv.Itoa(c.MaxBins),
 		"early_stopping":      c.EarlyStopping.String(),
-		"validation_fraction": fmtFloat(c.ValidationFraction),
+		"validation_fraction": param.Format(c.ValidationFraction),
 		"n_iter_no_change":    strconv.Itoa(c.NIterNoChange),
-		"tol":                 fmtFloat(c.Tol),
-		"subsample":           fmtFloat(c.Subsample),
-		"colsample":           fmtFloat(c.Colsample),
+		"tol":                 param.Format(c.Tol),
+		"subsample":           param.Format(c.Subsample),
+		"colsample":           param.Format(c.Colsample),
 		"loss":                string(c.Loss),
 		"random_state":        strconv.FormatUint(c.Seed, 10),
 		"n_jobs":              strconv.Itoa(c.NJobs),
@@ -461,29 +462,3 @@ func paramNames(specs []model.ParamSpec) []string {
 	}
 	return names
 }
-
-func parseInt(s string, lo int) (int, error) {
-	v, err := strconv.Atoi(s)
-	if err != nil || v < lo {
-		return 0, fmt.Errorf("want an integer >= %d", lo)
-	}
-	return v, nil
-}
-
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("want a finite number")
-	}
-	return v, nil
-}
-
-func parsePositive(s string) (float64, error) {
-	v, err := parseFloat(s)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("want a finite number > 0")
-	}
-	return v, nil
-}
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

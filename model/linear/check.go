@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // checkX returns an error naming the first missing or infinite value of X.
@@ -71,44 +72,10 @@ func unknownParam(kind, name string, specs []model.ParamSpec) error {
 	return fmt.Errorf("unknown parameter %q for %s; known: %s", name, kind, paramNames(specs))
 }
 
-func parseInt(s string, lo int) (int, error) {
-	v, err := strconv.Atoi(s)
-	if err != nil || v < lo {
-		return 0, fmt.Errorf("want an integer >= %d", lo)
-	}
-	return v, nil
-}
-
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("want a finite number")
-	}
-	return v, nil
-}
-
-func parsePositive(s string) (float64, error) {
-	v, err := parseFloat(s)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("want a finite number > 0")
-	}
-	return v, nil
-}
-
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(s) {
-	case "true", "1", "yes", "on":
-		return true, nil
-	case "false", "0", "no", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("want true or false")
-}
-
 // parseTol parses a tolerance; 0 becomes the smallest positive float, because
 // the zero Tol of a Config means the default.
 func parseTol(s string) (float64, error) {
-	v, err := parseFloat(s)
+	v, err := param.Float(s)
 	if err != nil || v < 0 {
 		return 0, fmt.Errorf("want a finite number >= 0")
 	}
@@ -117,8 +84,6 @@ func parseTol(s string) (float64, error) {
 	}
 	return v, nil
 }
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // importances returns |coef| summed over the rows of coef (rows × d),
 // normalised to sum to 1; all zeros when every coefficient is zero.

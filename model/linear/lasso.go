@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // Defaults used for the zero value of each field of LassoConfig and
@@ -201,9 +202,9 @@ func (m *Lasso) PredictTo(dst []float64, X model.Matrix) []float64 {
 // ParamSpecs lists the hyperparameters by their scikit-learn names.
 func (m *Lasso) ParamSpecs() []model.ParamSpec {
 	return []model.ParamSpec{
-		{Name: "alpha", Type: "float", Default: fmtFloat(DefaultAlpha), Doc: "Weight of the L1 penalty (> 0)."},
+		{Name: "alpha", Type: "float", Default: param.Format(DefaultAlpha), Doc: "Weight of the L1 penalty (> 0)."},
 		{Name: "max_iter", Type: "int", Default: strconv.Itoa(DefaultCDIter), Doc: "Maximum coordinate-descent passes."},
-		{Name: "tol", Type: "float", Default: fmtFloat(DefaultCDTol), Doc: "Tolerance of the duality-gap stopping rule."},
+		{Name: "tol", Type: "float", Default: param.Format(DefaultCDTol), Doc: "Tolerance of the duality-gap stopping rule."},
 		{Name: "fit_intercept", Type: "bool", Default: "true", Doc: "Fit an (unpenalised) intercept."},
 	}
 }
@@ -229,9 +230,9 @@ func (m *Lasso) SetParam(name, value string) error {
 func (m *Lasso) Params() map[string]string {
 	c := m.LassoConfig.WithDefaults()
 	return map[string]string{
-		"alpha":         fmtFloat(c.Alpha),
+		"alpha":         param.Format(c.Alpha),
 		"max_iter":      strconv.Itoa(c.MaxIter),
-		"tol":           fmtFloat(c.Tol),
+		"tol":           param.Format(c.Tol),
 		"fit_intercept": strconv.FormatBool(!c.NoIntercept),
 	}
 }
@@ -321,10 +322,10 @@ func (m *ElasticNet) PredictTo(dst []float64, X model.Matrix) []float64 {
 // ParamSpecs lists the hyperparameters by their scikit-learn names.
 func (m *ElasticNet) ParamSpecs() []model.ParamSpec {
 	return []model.ParamSpec{
-		{Name: "alpha", Type: "float", Default: fmtFloat(DefaultAlpha), Doc: "Weight of the penalty (> 0)."},
-		{Name: "l1_ratio", Type: "float", Default: fmtFloat(DefaultENRatio), Doc: "Share of the L1 penalty, in (0, 1]."},
+		{Name: "alpha", Type: "float", Default: param.Format(DefaultAlpha), Doc: "Weight of the penalty (> 0)."},
+		{Name: "l1_ratio", Type: "float", Default: param.Format(DefaultENRatio), Doc: "Share of the L1 penalty, in (0, 1]."},
 		{Name: "max_iter", Type: "int", Default: strconv.Itoa(DefaultCDIter), Doc: "Maximum coordinate-descent passes."},
-		{Name: "tol", Type: "float", Default: fmtFloat(DefaultCDTol), Doc: "Tolerance of the duality-gap stopping rule."},
+		{Name: "tol", Type: "float", Default: param.Format(DefaultCDTol), Doc: "Tolerance of the duality-gap stopping rule."},
 		{Name: "fit_intercept", Type: "bool", Default: "true", Doc: "Fit an (unpenalised) intercept."},
 	}
 }
@@ -348,16 +349,16 @@ func setCDParam(c *ElasticNetConfig, kind, name, value string, specs []model.Par
 	var err error
 	switch name {
 	case "alpha":
-		n.Alpha, err = parsePositive(value)
+		n.Alpha, err = param.Positive(value)
 	case "l1_ratio":
-		n.L1Ratio, err = parsePositive(value)
+		n.L1Ratio, err = param.Positive(value)
 	case "max_iter":
-		n.MaxIter, err = parseInt(value, 1)
+		n.MaxIter, err = param.Int(value, 1)
 	case "tol":
 		n.Tol, err = parseTol(value)
 	case "fit_intercept":
 		var b bool
-		b, err = parseBool(value)
+		b, err = param.Bool(value)
 		n.NoIntercept = !b
 	default:
 		return unknownParam(kind, name, specs)
@@ -377,10 +378,10 @@ func setCDParam(c *ElasticNetConfig, kind, name, value string, specs []model.Par
 func (m *ElasticNet) Params() map[string]string {
 	c := m.ElasticNetConfig.WithDefaults()
 	return map[string]string{
-		"alpha":         fmtFloat(c.Alpha),
-		"l1_ratio":      fmtFloat(c.L1Ratio),
+		"alpha":         param.Format(c.Alpha),
+		"l1_ratio":      param.Format(c.L1Ratio),
 		"max_iter":      strconv.Itoa(c.MaxIter),
-		"tol":           fmtFloat(c.Tol),
+		"tol":           param.Format(c.Tol),
 		"fit_intercept": strconv.FormatBool(!c.NoIntercept),
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // Registry names of the package's algorithms, returned by their Kind methods.
@@ -438,10 +439,10 @@ func sigmoid(z float64) float64 {
 func (m *Logistic) ParamSpecs() []model.ParamSpec {
 	return []model.ParamSpec{
 		{Name: "penalty", Type: "string", Default: string(PenaltyL2), Doc: "Regularisation: l2, l1, elasticnet or none."},
-		{Name: "C", Type: "float", Default: fmtFloat(DefaultC), Doc: "Inverse of the regularisation strength (> 0)."},
-		{Name: "l1_ratio", Type: "float", Default: fmtFloat(DefaultL1Ratio), Doc: "Share of the L1 penalty in the elastic net, in (0, 1]."},
+		{Name: "C", Type: "float", Default: param.Format(DefaultC), Doc: "Inverse of the regularisation strength (> 0)."},
+		{Name: "l1_ratio", Type: "float", Default: param.Format(DefaultL1Ratio), Doc: "Share of the L1 penalty in the elastic net, in (0, 1]."},
 		{Name: "max_iter", Type: "int", Default: strconv.Itoa(DefaultLogisticMaxIter), Doc: "Maximum quasi-Newton iterations (scikit-learn's default is 100)."},
-		{Name: "tol", Type: "float", Default: fmtFloat(DefaultLogisticTol), Doc: "Stop when the largest gradient component of the summed objective is at most tol."},
+		{Name: "tol", Type: "float", Default: param.Format(DefaultLogisticTol), Doc: "Stop when the largest gradient component of the summed objective is at most tol."},
 		{Name: "fit_intercept", Type: "bool", Default: "true", Doc: "Fit an (unpenalised) intercept."},
 		{Name: "class_weight", Type: "string", Default: string(ClassWeightNone), Doc: "none, or balanced: weight classes inversely to their frequency."},
 		{Name: "n_jobs", Type: "int", Default: "0", Doc: "Goroutines used by a fit; 0 for GOMAXPROCS."},
@@ -463,16 +464,16 @@ func (m *Logistic) SetParam(name, value string) error {
 			c.Penalty = PenaltyNone
 		}
 	case "C":
-		c.C, err = parsePositive(value)
+		c.C, err = param.Positive(value)
 	case "l1_ratio":
-		c.L1Ratio, err = parsePositive(value)
+		c.L1Ratio, err = param.Positive(value)
 	case "max_iter":
-		c.MaxIter, err = parseInt(value, 1)
+		c.MaxIter, err = param.Int(value, 1)
 	case "tol":
 		c.Tol, err = parseTol(value)
 	case "fit_intercept":
 		var b bool
-		b, err = parseBool(value)
+		b, err = param.Bool(value)
 		c.NoIntercept = !b
 	case "class_weight":
 		c.ClassWeight = ClassWeight(strings.ToLower(value))
@@ -480,7 +481,7 @@ func (m *Logistic) SetParam(name, value string) error {
 			c.ClassWeight = ClassWeightNone
 		}
 	case "n_jobs":
-		c.NJobs, err = parseInt(value, 0)
+		c.NJobs, err = param.Int(value, 0)
 	default:
 		return unknownParam(KindLogistic, name, m.ParamSpecs())
 	}
@@ -500,10 +501,10 @@ func (m *Logistic) Params() map[string]string {
 	c := m.LogisticConfig.WithDefaults()
 	return map[string]string{
 		"penalty":       string(c.Penalty),
-		"C":             fmtFloat(c.C),
-		"l1_ratio":      fmtFloat(c.L1Ratio),
+		"C":             param.Format(c.C),
+		"l1_ratio":      param.Format(c.L1Ratio),
 		"max_iter":      strconv.Itoa(c.MaxIter),
-		"tol":           fmtFloat(c.Tol),
+		"tol":           param.Format(c.Tol),
 		"fit_intercept": strconv.FormatBool(!c.NoIntercept),
 		"class_weight":  string(c.ClassWeight),
 		"n_jobs":        strconv.Itoa(c.NJobs),

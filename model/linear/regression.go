@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // LinearConfig holds the hyperparameters of a least-squares regression. The
@@ -353,13 +354,13 @@ func (m *Linear) SetParam(name, value string) error {
 	var err error
 	switch name {
 	case "alpha":
-		c.Alpha, err = parseFloat(value)
+		c.Alpha, err = param.Float(value)
 	case "fit_intercept":
 		var b bool
-		b, err = parseBool(value)
+		b, err = param.Bool(value)
 		c.NoIntercept = !b
 	case "n_jobs":
-		c.NJobs, err = parseInt(value, 0)
+		c.NJobs, err = param.Int(value, 0)
 	default:
 		return unknownParam(KindLinear, name, m.ParamSpecs())
 	}
@@ -378,7 +379,7 @@ func (m *Linear) SetParam(name, value string) error {
 func (m *Linear) Params() map[string]string {
 	c := m.LinearConfig
 	return map[string]string{
-		"alpha":         fmtFloat(c.Alpha),
+		"alpha":         param.Format(c.Alpha),
 		"fit_intercept": strconv.FormatBool(!c.NoIntercept),
 		"n_jobs":        strconv.Itoa(c.NJobs),
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mlw.dev/model"
+	"mlw.dev/model/internal/param"
 )
 
 // Kind is the registry name of the algorithm, returned by Model.Kind.
@@ -162,17 +163,17 @@ func (m *Model) ParamSpecs() []model.ParamSpec {
 		{Name: "hidden_layer_sizes", Type: "string", Default: strconv.Itoa(DefaultHiddenLayerSize), Doc: "Width of each hidden layer, comma-separated, e.g. 64,32."},
 		{Name: "activation", Type: "string", Default: string(ActivationReLU), Doc: "Hidden-layer activation: relu, tanh, logistic or identity."},
 		{Name: "solver", Type: "string", Default: "adam", Doc: "Optimiser; adam is the only one."},
-		{Name: "alpha", Type: "float", Default: fmtFloat(DefaultAlpha), Doc: "L2 penalty on the weights."},
+		{Name: "alpha", Type: "float", Default: param.Format(DefaultAlpha), Doc: "L2 penalty on the weights."},
 		{Name: "batch_size", Type: "int", Default: "auto", Doc: "Minibatch rows; auto for min(200, rows)."},
-		{Name: "learning_rate_init", Type: "float", Default: fmtFloat(DefaultLearningRateInit), Doc: "Adam's step size."},
+		{Name: "learning_rate_init", Type: "float", Default: param.Format(DefaultLearningRateInit), Doc: "Adam's step size."},
 		{Name: "max_iter", Type: "int", Default: strconv.Itoa(DefaultMaxIter), Doc: "Maximum epochs."},
-		{Name: "tol", Type: "float", Default: fmtFloat(DefaultTol), Doc: "Improvement of the loss (or validation score) that resets the patience."},
+		{Name: "tol", Type: "float", Default: param.Format(DefaultTol), Doc: "Improvement of the loss (or validation score) that resets the patience."},
 		{Name: "early_stopping", Type: "bool", Default: "false", Doc: "Stop on the validation score and keep the best epoch's weights."},
-		{Name: "validation_fraction", Type: "float", Default: fmtFloat(DefaultValidationFraction), Doc: "Share of training rows held out for early stopping when no validation data is given."},
+		{Name: "validation_fraction", Type: "float", Default: param.Format(DefaultValidationFraction), Doc: "Share of training rows held out for early stopping when no validation data is given."},
 		{Name: "n_iter_no_change", Type: "int", Default: strconv.Itoa(DefaultNIterNoChange), Doc: "Epochs without improvement before stopping."},
-		{Name: "beta_1", Type: "float", Default: fmtFloat(DefaultBeta1), Doc: "Adam's decay rate of the first moment."},
-		{Name: "beta_2", Type: "float", Default: fmtFloat(DefaultBeta2), Doc: "Adam's decay rate of the second moment."},
-		{Name: "epsilon", Type: "float", Default: fmtFloat(DefaultEpsilon), Doc: "Adam's numerical stabiliser."},
+		{Name: "beta_1", Type: "float", Default: param.Format(DefaultBeta1), Doc: "Adam's decay rate of the first moment."},
+		{Name: "beta_2", Type: "float", Default: param.Format(DefaultBeta2), Doc: "Adam's decay rate of the second moment."},
+		{Name: "epsilon", Type: "float", Default: param.Format(DefaultEpsilon), Doc: "Adam's numerical stabiliser."},
 		{Name: "random_state", Type: "int", Default: "0", Doc: "Seed of the initial weights, the batch order and the validation split."},
 	}
 }
@@ -206,23 +207,23 @@ func (m *Model) SetParam(name, value string) error {
 		if strings.EqualFold(value, "auto") {
 			c.BatchSize = 0
 		} else {
-			c.BatchSize, err = parseInt(value, 1)
+			c.BatchSize, err = param.Int(value, 1)
 		}
 	case "learning_rate_init":
-		c.LearningRateInit, err = parsePositive(value)
+		c.LearningRateInit, err = param.Positive(value)
 	case "max_iter":
-		c.MaxIter, err = parseInt(value, 1)
+		c.MaxIter, err = param.Int(value, 1)
 	case "tol":
 		c.Tol, err = parseNonNegative(value)
 		if err == nil && c.Tol == 0 {
 			c.Tol = math.SmallestNonzeroFloat64
 		}
 	case "early_stopping":
-		c.EarlyStopping, err = parseBool(value)
+		c.EarlyStopping, err = param.Bool(value)
 	case "validation_fraction":
-		c.ValidationFraction, err = parsePositive(value)
+		c.ValidationFraction, err = param.Positive(value)
 	case "n_iter_no_change":
-		c.NIterNoChange, err = parseInt(value, 1)
+		c.NIterNoChange, err = param.Int(value, 1)
 	case "beta_1":
 		c.Beta1, err = parseNonNegative(value)
 		if err == nil && c.Beta1 == 0 {
@@ -234,7 +235,7 @@ func (m *Model) SetParam(name, value string) error {
 			c.Beta2 = math.SmallestNonzeroFloat64
 		}
 	case "epsilon":
-		c.Epsilon, err = parsePositive(value)
+		c.Epsilon, err = param.Positive(value)
 	case "random_state":
 		c.Seed, err = strconv.ParseUint(value, 10, 64)
 		if err != nil {
@@ -273,17 +274,17 @@ func (m *Model) Params() map[string]string {
 		"hidden_layer_sizes":  strings.Join(sizes, ","),
 		"activation":          string(c.Activation),
 		"solver":              "adam",
-		"alpha":               fmtFloat(c.Alpha),
+		"alpha":               param.Format(c.Alpha),
 		"batch_size":          batch,
-		"learning_rate_init":  fmtFloat(c.LearningRateInit),
+		"learning_rate_init":  param.Format(c.LearningRateInit),
 		"max_iter":            strconv.Itoa(c.MaxIter),
-		"tol":                 fmtFloat(c.Tol),
+		"tol":                 param.Format(c.Tol),
 		"early_stopping":      strconv.FormatBool(c.EarlyStopping),
-		"validation_fraction": fmtFloat(c.ValidationFraction),
+		"validation_fraction": param.Format(c.ValidationFraction),
 		"n_iter_no_change":    strconv.Itoa(c.NIterNoChange),
-		"beta_1":              fmtFloat(c.Beta1),
-		"beta_2":              fmtFloat(c.Beta2),
-		"epsilon":             fmtFloat(c.Epsilon),
+		"beta_1":              param.Format(c.Beta1),
+		"beta_2":              param.Format(c.Beta2),
+		"epsilon":             param.Format(c.Epsilon),
 		"random_state":        strconv.FormatUint(c.Seed, 10),
 	}
 }
@@ -309,46 +310,10 @@ func parseSizes(s string) ([]int, error) {
 	return out, nil
 }
 
-func parseInt(s string, lo int) (int, error) {
-	v, err := strconv.Atoi(s)
-	if err != nil || v < lo {
-		return 0, fmt.Errorf("want an integer >= %d", lo)
-	}
-	return v, nil
-}
-
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("want a finite number")
-	}
-	return v, nil
-}
-
-func parsePositive(s string) (float64, error) {
-	v, err := parseFloat(s)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("want a finite number > 0")
-	}
-	return v, nil
-}
-
 func parseNonNegative(s string) (float64, error) {
-	v, err := parseFloat(s)
+	v, err := param.Float(s)
 	if err != nil || v < 0 {
 		return 0, fmt.Errorf("want a finite number >= 0")
 	}
 	return v, nil
 }
-
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(s) {
-	case "true", "1", "yes", "on":
-		return true, nil
-	case "false", "0", "no", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("want true or false")
-}
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
