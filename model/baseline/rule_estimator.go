@@ -237,7 +237,6 @@ func (m *Rule) Params() map[string]string {
 	return map[string]string{"rule": m.Expr, "probability": param.Format(m.probability())}
 }
 
-
 // MarshalBinary encodes the rule, the probability and, once fitted, the
 // column names and the fallback prediction in a compact little-endian form.
 // The compiled rule is not stored: UnmarshalBinary compiles it again.
