@@ -13,12 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mlw.dev/feature"
-	"mlw.dev/frame"
 	"mlw.dev/internal/serve"
 	"mlw.dev/internal/store"
-	"mlw.dev/model"
-	"mlw.dev/model/bundle"
-	"mlw.dev/model/gbdt"
+	"mlw.dev/internal/testutil/testmodels"
 )
 
 // discard is a sink that accepts everything.
@@ -103,35 +100,7 @@ var (
 func gbdt30(tb testing.TB) *serve.Model {
 	tb.Helper()
 	gbdt30Once.Do(func() {
-		const n, d = 4000, 30
-		r := rand.New(rand.NewPCG(1, 2))
-		names := make([]string, d)
-		cols := make([]frame.Column, d)
-		x := make([][]float64, d)
-		for j := range d {
-			names[j] = "f" + strconv.Itoa(j)
-			x[j] = make([]float64, n)
-			for i := range n {
-				x[j][i] = r.NormFloat64()
-			}
-			cols[j] = frame.NewNumeric(x[j])
-		}
-		y := make([]float64, n)
-		for i := range n {
-			if x[0][i]+x[1][i]*x[2][i]-x[3][i] > 0 {
-				y[i] = 1
-			}
-		}
-		f, err := frame.New(names, cols)
-		require.NoError(tb, err)
-		pipe, err := feature.Fit(f, frame.InferSchema(f, frame.SchemaOptions{}), feature.ForBoosting())
-		require.NoError(tb, err)
-		X, err := pipe.Transform(f)
-		require.NoError(tb, err)
-		est := &gbdt.Model{}
-		est.MaxIter, est.EarlyStopping = 100, gbdt.EarlyStoppingOff
-		require.NoError(tb, est.Fit(context.Background(), &model.Problem{Task: model.BinaryClassification, Classes: 2, Features: pipe.Outputs, X: X, Y: y}))
-		m, err := serve.NewModel("synth", 1, &bundle.Bundle{Header: bundle.Header{Task: "binary", Classes: []string{"0", "1"}, Pipeline: pipe}, Estimator: est})
+		m, err := serve.NewModel("synth", 1, testmodels.GBDT30(tb))
 		require.NoError(tb, err)
 		gbdt30Model = m
 	})
