@@ -243,7 +243,7 @@ func printDeployStatus(w io.Writer, st *deploy.Status) {
 				agree = fmt.Sprintf("%.1f%%", 100**v.Agreement)
 			}
 			t := v.Traffic
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f%%\t%.2f\t%.2f\t%s\t%s\n", name, v.Ref(), t.Requests, 100*t.ErrorRate, t.P50Ms, t.P99Ms, q, agree)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f%%\t%s\t%s\t%s\t%s\n", name, v.Ref(), t.Requests, 100*t.ErrorRate, report.FormatNum(t.P50Ms), report.FormatNum(t.P99Ms), q, agree)
 		}
 		tw.Flush()
 	}

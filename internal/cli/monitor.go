@@ -18,6 +18,7 @@ import (
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/monitor"
 	"mlw.dev/internal/predlog"
+	"mlw.dev/internal/report"
 	"mlw.dev/internal/store"
 	"mlw.dev/model/bundle"
 )
@@ -211,7 +212,7 @@ func printMonitor(w io.Writer, r *monitor.Report) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "traffic: %d requests (%.2f/s), %d rows, error rate %.2f%%", r.Requests, r.RequestRate, r.Rows, 100*r.ErrorRate)
 	if l := r.LatencyMS; l != nil {
-		fmt.Fprintf(w, ", latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms", l.P50, l.P95, l.P99)
+		fmt.Fprintf(w, ", latency p50 %s ms, p95 %s ms, p99 %s ms", report.FormatNum(l.P50), report.FormatNum(l.P95), report.FormatNum(l.P99))
 	}
 	fmt.Fprintln(w)
 	state := "no dataset drift"
@@ -283,7 +284,7 @@ func printMonitor(w io.Writer, r *monitor.Report) {
 			if v.LatencyMS != nil {
 				p99 = v.LatencyMS.P99
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f%%\t%.2f\n", v.Variant, v.Model, v.Requests, 100*v.ErrorRate, p99)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f%%\t%s\n", v.Variant, v.Model, v.Requests, 100*v.ErrorRate, report.FormatNum(p99))
 		}
 		tw.Flush()
 	}
