@@ -27,7 +27,8 @@ type VariantStats struct {
 	Labeled   int      `json:"labeled"`
 	Accuracy  *float64 `json:"accuracy,omitempty"`
 
-	scores []float64
+	scores sample // of the scores (at most sampleSize)
+	scored int    // rows with a finite score
 }
 
 // Analysis is the verdict on one canary step.
@@ -58,20 +59,19 @@ func analyse(ctx context.Context, st store.Store, endpoint string, spec *Spec, s
 	can, _ := spec.Variant(VariantCanary)
 	stb, _ := spec.Variant(VariantStable)
 	a := &Analysis{Step: c.Step, Percent: c.Steps[c.Step], From: c.StepStarted, To: now}
-	recs, err := st.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: started, Until: now})
+	canS, stbS := newSummary(can.Ref()), newSummary(stb.Ref())
+	err := scanPredictions(ctx, st, &store.ListPredictionsParams{Endpoint: endpoint, Since: started, Until: now}, func(p *mlw.Prediction) {
+		switch {
+		case p.Variant == VariantCanary && p.Model == can.Model && p.Version == can.Version && !p.At.Before(c.StepStarted):
+			canS.add(p)
+		case p.Variant == VariantStable && p.Model == stb.Model && p.Version == stb.Version:
+			stbS.add(p)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	var canRecs, stbRecs []*mlw.Prediction
-	for _, p := range recs {
-		switch {
-		case p.Variant == VariantCanary && p.Model == can.Model && p.Version == can.Version && !p.At.Before(c.StepStarted):
-			canRecs = append(canRecs, p)
-		case p.Variant == VariantStable && p.Model == stb.Model && p.Version == stb.Version:
-			stbRecs = append(stbRecs, p)
-		}
-	}
-	a.Canary, a.Stable = summarise(can.Ref(), canRecs), summarise(stb.Ref(), stbRecs)
+	a.Canary, a.Stable = canS.stats(), stbS.stats()
 	if a.Canary.Requests < c.MinRequests {
 		a.Held = true
 		a.Failures = append(a.Failures, fmt.Sprintf("canary served %d requests, %d needed to judge the step", a.Canary.Requests, c.MinRequests))
@@ -83,8 +83,8 @@ func analyse(ctx context.Context, st store.Store, endpoint string, spec *Spec, s
 	if c.MaxP99Ms > 0 && a.Canary.P99Ms > c.MaxP99Ms {
 		a.Failures = append(a.Failures, fmt.Sprintf("p99 latency %.2f ms > %.2f ms", a.Canary.P99Ms, c.MaxP99Ms))
 	}
-	if len(a.Canary.scores) >= minShiftRows && len(a.Stable.scores) >= minShiftRows {
-		psi := drift.PSI(a.Stable.scores, a.Canary.scores, drift.DefaultPSIBins)
+	if len(a.Canary.scores.values()) >= minShiftRows && len(a.Stable.scores.values()) >= minShiftRows {
+		psi := drift.PSI(a.Stable.scores.values(), a.Canary.scores.values(), drift.DefaultPSIBins)
 		a.Shift = &psi
 		if c.MaxShift > 0 && psi > c.MaxShift {
 			a.Failures = append(a.Failures, fmt.Sprintf("prediction shift (PSI against stable) %.3f > %.3f", psi, c.MaxShift))
@@ -100,56 +100,127 @@ func analyse(ctx context.Context, st store.Store, endpoint string, spec *Spec, s
 	return a, nil
 }
 
-// summarise computes a variant's statistics from its records.
-func summarise(ref string, recs []*mlw.Prediction) VariantStats {
-	s := VariantStats{Model: ref}
-	type req struct {
-		lat float64
-		err bool
-	}
-	reqs := map[string]req{}
-	correct, sum := 0, 0.0
-	for _, p := range recs {
-		if _, ok := reqs[p.RequestID]; !ok {
-			reqs[p.RequestID] = req{lat: float64(p.Latency) / 1e6, err: p.Error != ""}
+// pageSize is how many log records are read at a time.
+const pageSize = 10_000
+
+// scanPredictions calls f for every record p selects, reading the log a
+// page at a time so that no window is held in memory whole.
+func scanPredictions(ctx context.Context, st store.Store, p *store.ListPredictionsParams, f func(*mlw.Prediction)) error {
+	q := *p
+	q.Limit = pageSize
+	for {
+		page, err := st.ListPredictions(ctx, &q)
+		if err != nil {
+			return err
 		}
+		for _, r := range page {
+			f(r)
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+		q.AfterID = page[len(page)-1].ID
+	}
+}
+
+// sampleSize bounds the latencies and scores a summary keeps: beyond it,
+// a uniform reservoir sample (deterministic) stands for them.
+const sampleSize = 50_000
+
+// recentRequests is how many recent request ids a summary remembers to
+// count each request once (the rows of a request are logged together).
+const recentRequests = 4096
+
+// summary accumulates a variant's statistics from its records in bounded
+// memory.
+type summary struct {
+	s       VariantStats
+	lat     sample
+	recent  map[string]bool
+	order   []string
+	correct int
+	sum     float64
+}
+
+func newSummary(ref string) *summary {
+	return &summary{s: VariantStats{Model: ref}, lat: sample{seed: 1}, recent: map[string]bool{}}
+}
+
+// add counts one record.
+func (u *summary) add(p *mlw.Prediction) {
+	if !u.recent[p.RequestID] {
+		u.recent[p.RequestID] = true
+		u.order = append(u.order, p.RequestID)
+		if len(u.order) > recentRequests {
+			delete(u.recent, u.order[0])
+			u.order = u.order[1:]
+		}
+		u.s.Requests++
 		if p.Error != "" {
-			continue
+			u.s.Errors++
 		}
-		s.Rows++
-		if !math.IsNaN(p.Score) && !math.IsInf(p.Score, 0) {
-			s.scores = append(s.scores, p.Score)
-			sum += p.Score
-		}
-		if p.Labeled {
-			s.Labeled++
-			if p.Output == p.Label {
-				correct++
-			}
+		u.lat.add(float64(p.Latency) / 1e6)
+	}
+	if p.Error != "" {
+		return
+	}
+	u.s.Rows++
+	if !math.IsNaN(p.Score) && !math.IsInf(p.Score, 0) {
+		u.s.scored++
+		u.sum += p.Score
+		u.s.scores.add(p.Score)
+	}
+	if p.Labeled {
+		u.s.Labeled++
+		if p.Output == p.Label {
+			u.correct++
 		}
 	}
-	lat := make([]float64, 0, len(reqs))
-	for _, r := range reqs {
-		lat = append(lat, r.lat)
-		if r.err {
-			s.Errors++
-		}
-	}
-	s.Requests = len(reqs)
+}
+
+// stats returns the statistics.
+func (u *summary) stats() VariantStats {
+	s := u.s
 	if s.Requests > 0 {
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
-		slices.Sort(lat)
+		lat := u.lat.sorted()
 		s.P50Ms, s.P99Ms = quantile(lat, 0.5), quantile(lat, 0.99)
 	}
-	if len(s.scores) > 0 {
-		s.ScoreMean = sum / float64(len(s.scores))
+	if s.scored > 0 {
+		s.ScoreMean = u.sum / float64(s.scored)
 	}
 	if s.Labeled > 0 {
-		acc := float64(correct) / float64(s.Labeled)
+		acc := float64(u.correct) / float64(s.Labeled)
 		s.Accuracy = &acc
 	}
 	return s
 }
+
+// sample keeps at most sampleSize values: all of them while they fit, then
+// a uniform reservoir sample (Algorithm R with a fixed seed).
+type sample struct {
+	xs   []float64
+	seen uint64
+	seed uint64
+}
+
+func (r *sample) add(x float64) {
+	r.seen++
+	if len(r.xs) < sampleSize {
+		r.xs = append(r.xs, x)
+		return
+	}
+	r.seed = r.seed*6364136223846793005 + 1442695040888963407 // PCG's LCG step
+	if k := (r.seed >> 11) % r.seen; k < sampleSize {
+		r.xs[k] = x
+	}
+}
+
+// values returns the sample (not a copy).
+func (r *sample) values() []float64 { return r.xs }
+
+// sorted returns a sorted copy of the sample.
+func (r *sample) sorted() []float64 { return slices.Sorted(slices.Values(r.xs)) }
 
 // quantile is numpy's default (linear) quantile of sorted values.
 func quantile(sorted []float64, q float64) float64 {

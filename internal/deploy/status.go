@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"slices"
 	"time"
 
 	"mlw.dev/internal/mlw"
@@ -112,66 +111,82 @@ func (s *Service) Status(ctx context.Context, endpoint string) (*Status, error) 
 	if d.State == StateUndeployed {
 		return st, nil
 	}
-	recs, err := s.Store.ListPredictions(ctx, &store.ListPredictionsParams{Endpoint: endpoint, Since: since, IncludeShadow: true})
+	// One pass over the log, a page at a time: a summary per variant, the
+	// classes it predicted, and for shadows their agreement with the answer
+	// of the same row (answers are remembered for the last maxAnswers rows;
+	// a shadow's copy is predicted moments after the answer).
+	type tally struct {
+		spec            VariantSpec
+		shadow          bool
+		sum             *summary
+		classes         map[string]int
+		agree, compared int
+	}
+	var tallies []*tally
+	for _, v := range spec.Variants {
+		tallies = append(tallies, &tally{spec: v, sum: newSummary(v.Ref())})
+	}
+	for _, v := range spec.Shadows {
+		tallies = append(tallies, &tally{spec: v, shadow: true, sum: newSummary(v.Ref())})
+	}
+	answered := map[rowKey]string{}
+	var answerOrder []rowKey
+	err = scanPredictions(ctx, s.Store, &store.ListPredictionsParams{Endpoint: endpoint, Since: since, IncludeShadow: true}, func(p *mlw.Prediction) {
+		if !p.Shadow && p.Error == "" {
+			k := rowKey{p.RequestID, p.Row}
+			answered[k] = p.Output
+			answerOrder = append(answerOrder, k)
+			if len(answerOrder) > maxAnswers {
+				delete(answered, answerOrder[0])
+				answerOrder = answerOrder[1:]
+			}
+		}
+		for _, t := range tallies {
+			if p.Variant != t.spec.Name || p.Model != t.spec.Model || p.Version != t.spec.Version || p.Shadow != t.shadow {
+				continue
+			}
+			t.sum.add(p)
+			if p.Error != "" {
+				return
+			}
+			if p.Output != "" && isClassLabel(p) {
+				if t.classes == nil {
+					t.classes = map[string]int{}
+				}
+				t.classes[p.Output]++
+			}
+			if t.shadow {
+				if out, ok := answered[rowKey{p.RequestID, p.Row}]; ok {
+					t.compared++
+					if out == p.Output {
+						t.agree++
+					}
+				}
+			}
+			return
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	byVariant := map[string][]*mlw.Prediction{}
-	answered := map[rowKey]string{}
-	for _, p := range recs {
-		byVariant[p.Variant] = append(byVariant[p.Variant], p)
-		if !p.Shadow && p.Error == "" {
-			answered[rowKey{p.RequestID, p.Row}] = p.Output
-		}
-	}
-	add := func(v VariantSpec, shadow bool) {
-		var mine []*mlw.Prediction
-		for _, p := range byVariant[v.Name] {
-			if p.Model == v.Model && p.Version == v.Version && p.Shadow == shadow {
-				mine = append(mine, p)
-			}
-		}
-		vs := VariantStatus{VariantSpec: v, Shadow: shadow, Traffic: summarise(v.Ref(), mine)}
-		if len(vs.Traffic.scores) > 0 {
-			sorted := slices.Sorted(slices.Values(vs.Traffic.scores))
+	for _, t := range tallies {
+		vs := VariantStatus{VariantSpec: t.spec, Shadow: t.shadow, Traffic: t.sum.stats(), Classes: t.classes}
+		if sorted := vs.Traffic.scores.sorted(); len(sorted) > 0 {
 			for _, q := range smokeQuantiles {
 				vs.ScoreQuantiles = append(vs.ScoreQuantiles, quantile(sorted, q))
 			}
 		}
-		agree, compared := 0, 0
-		for _, p := range mine {
-			if p.Error != "" {
-				continue
-			}
-			if p.Output != "" && isClassLabel(p) {
-				if vs.Classes == nil {
-					vs.Classes = map[string]int{}
-				}
-				vs.Classes[p.Output]++
-			}
-			if shadow {
-				if out, ok := answered[rowKey{p.RequestID, p.Row}]; ok {
-					compared++
-					if out == p.Output {
-						agree++
-					}
-				}
-			}
-		}
-		if compared > 0 {
-			a := float64(agree) / float64(compared)
+		if t.compared > 0 {
+			a := float64(t.agree) / float64(t.compared)
 			vs.Agreement = &a
 		}
 		st.Variants = append(st.Variants, vs)
 	}
-	for _, v := range spec.Variants {
-		add(v, false)
-	}
-	for _, v := range spec.Shadows {
-		add(v, true)
-	}
 	return st, nil
 }
+
+// maxAnswers bounds the answered rows Status remembers to pair shadows with.
+const maxAnswers = 100_000
 
 type rowKey struct {
 	id  string
