@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"mlw.dev/internal/stats"
 )
 
 // JensenShannon returns the Jensen–Shannon distance between the discrete
@@ -192,33 +194,12 @@ func PSI(reference, current []float64, bins int) float64 {
 func quantileEdges(x []float64, bins int) []float64 {
 	edges := make([]float64, 0, bins+1)
 	for k := 0; k <= bins; k++ {
-		q := quantileSorted(x, float64(k)/float64(bins))
+		q := stats.Quantile(x, float64(k)/float64(bins))
 		if len(edges) == 0 || q != edges[len(edges)-1] {
 			edges = append(edges, q)
 		}
 	}
 	return edges
-}
-
-// quantileSorted returns the q-quantile of the sorted non-empty sample x
-// exactly as numpy.quantile(x, q) with method='linear'.
-func quantileSorted(x []float64, q float64) float64 {
-	n := len(x)
-	vi := float64(n-1) * q
-	if vi >= float64(n-1) {
-		return x[n-1]
-	}
-	if vi < 0 {
-		return x[0]
-	}
-	prev := math.Floor(vi)
-	gamma := vi - prev
-	a, b := x[int(prev)], x[int(prev)+1]
-	diff := b - a
-	if gamma >= 0.5 {
-		return b - diff*(1-gamma)
-	}
-	return a + diff*gamma
 }
 
 // numBins returns the number of PSI bins for the given edges, including the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mlw.dev/frame"
+	"mlw.dev/internal/stats"
 )
 
 // colData is the state of one column between the phases of Compute.
@@ -239,7 +240,7 @@ func (cd *colData) numeric(c *frame.Numeric, bins int, nd need, sc *scratch) {
 		cd.levels = MIBins
 		edges = make([]float64, MIBins-1)
 		for k := range edges {
-			edges[k] = quantile(s, float64(k+1)/MIBins)
+			edges[k] = stats.Quantile(s, float64(k+1)/MIBins)
 		}
 	}
 	if runCodes || edges != nil {
@@ -345,8 +346,8 @@ func (cd *colData) numeric(c *frame.Numeric, bins int, nd need, sc *scratch) {
 		st.Skewness = Float(g1 * math.Sqrt(fm*(fm-1)) / (fm - 2))
 	}
 
-	q1, q3 := quantile(s, 0.25), quantile(s, 0.75)
-	st.Quantiles = Quantiles{Float(quantile(s, 0.05)), Float(q1), Float(quantile(s, 0.5)), Float(q3), Float(quantile(s, 0.95))}
+	q1, q3 := stats.Quantile(s, 0.25), stats.Quantile(s, 0.75)
+	st.Quantiles = Quantiles{Float(stats.Quantile(s, 0.05)), Float(q1), Float(stats.Quantile(s, 0.5)), Float(q3), Float(stats.Quantile(s, 0.95))}
 	iqr := q3 - q1
 	lo, hi := q1-1.5*iqr, q3+1.5*iqr
 	st.OutliersIQR = lowerBound(s, lo) + m - upperBound(s, hi)
@@ -356,25 +357,6 @@ func (cd *colData) numeric(c *frame.Numeric, bins int, nd need, sc *scratch) {
 		st.OutliersZ = below + m - above
 	}
 	st.Histogram = histogram(s, bins)
-}
-
-// quantile returns quantile p of the sorted, non-empty s with numpy's
-// linear interpolation.
-func quantile(s []float64, p float64) float64 {
-	n := len(s)
-	h := float64(n-1) * p
-	lo := math.Floor(h)
-	i := int(lo)
-	if i >= n-1 {
-		return s[n-1]
-	}
-	t := h - lo
-	a, b := s[i], s[i+1]
-	d := b - a
-	if t >= 0.5 {
-		return b - d*(1-t)
-	}
-	return a + d*t
 }
 
 // lowerBound returns the number of values of the sorted s below v.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"mlw.dev/internal/stats"
 )
 
 func TestRadixSort(t *testing.T) {
@@ -99,9 +101,9 @@ func TestQuantile(t *testing.T) {
 	// numpy.quantile([1, 2, 4, 8], p), linear.
 	s := []float64{1, 2, 4, 8}
 	for p, want := range map[float64]float64{0: 1, 0.05: 1.15, 0.25: 1.75, 0.5: 3, 0.75: 5, 0.95: 7.4, 1: 8} {
-		require.InDelta(t, want, quantile(s, p), 1e-12, "p=%v", p)
+		require.InDelta(t, want, stats.Quantile(s, p), 1e-12, "p=%v", p)
 	}
-	require.Equal(t, 5.0, quantile([]float64{5}, 0.3))
+	require.Equal(t, 5.0, stats.Quantile([]float64{5}, 0.3))
 }
 
 // textbookV is Cramér's V from the full contingency table.

@@ -16,6 +16,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"mlw.dev/frame"
+	"mlw.dev/internal/stats"
 )
 
 // Recipe is a cleaning recipe. Steps run in the order of the fields.
@@ -221,7 +222,7 @@ func clip(c *frame.Numeric, method string) (frame.Column, int) {
 	var lo, hi float64
 	if method == "iqr" {
 		sort.Float64s(present)
-		q1, q3 := quantile(present, 0.25), quantile(present, 0.75)
+		q1, q3 := stats.Quantile(present, 0.25), stats.Quantile(present, 0.75)
 		lo, hi = q1-1.5*(q3-q1), q3+1.5*(q3-q1)
 	} else {
 		mean, sd := meanSD(present)
@@ -240,14 +241,6 @@ func clip(c *frame.Numeric, method string) (frame.Column, int) {
 		return c, 0
 	}
 	return frame.NewNumeric(out), n
-}
-
-// quantile is numpy's default (linear) quantile of sorted values.
-func quantile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(sorted)-1)
-	return sorted[lo] + (pos-float64(lo))*(sorted[hi]-sorted[lo])
 }
 
 func meanSD(v []float64) (float64, float64) {
@@ -293,7 +286,7 @@ func impute(col frame.Column, how string) (frame.Column, int, error) {
 			return col, 0, nil
 		case how == "median":
 			sort.Float64s(present)
-			fill = quantile(present, 0.5)
+			fill = stats.Quantile(present, 0.5)
 		case how == "mean":
 			fill = sum(present) / float64(len(present))
 		default: // mode

@@ -11,6 +11,7 @@ import (
 
 	"mlw.dev/drift"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 	"mlw.dev/internal/store"
 )
 
@@ -184,7 +185,7 @@ func (u *summary) stats() VariantStats {
 	if s.Requests > 0 {
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
 		lat := u.lat.sorted()
-		s.P50Ms, s.P99Ms = quantile(lat, 0.5), quantile(lat, 0.99)
+		s.P50Ms, s.P99Ms = stats.Quantile(lat, 0.5), stats.Quantile(lat, 0.99)
 	}
 	if s.scored > 0 {
 		s.ScoreMean = u.sum / float64(s.scored)
@@ -221,19 +222,6 @@ func (r *sample) values() []float64 { return r.xs }
 
 // sorted returns a sorted copy of the sample.
 func (r *sample) sorted() []float64 { return slices.Sorted(slices.Values(r.xs)) }
-
-// quantile is numpy's default (linear) quantile of sorted values.
-func quantile(sorted []float64, q float64) float64 {
-	if len(sorted) == 0 {
-		return math.NaN()
-	}
-	h := q * float64(len(sorted)-1)
-	lo := int(math.Floor(h))
-	if lo+1 >= len(sorted) {
-		return sorted[len(sorted)-1]
-	}
-	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
-}
 
 // Controller advances canaries: when a step has been held for its
 // interval, it analyses the step and writes the next step, the promotion or

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 	"mlw.dev/internal/store"
 )
 
@@ -173,7 +174,7 @@ func (s *Service) Status(ctx context.Context, endpoint string) (*Status, error) 
 		vs := VariantStatus{VariantSpec: t.spec, Shadow: t.shadow, Traffic: t.sum.stats(), Classes: t.classes}
 		if sorted := vs.Traffic.scores.sorted(); len(sorted) > 0 {
 			for _, q := range smokeQuantiles {
-				vs.ScoreQuantiles = append(vs.ScoreQuantiles, quantile(sorted, q))
+				vs.ScoreQuantiles = append(vs.ScoreQuantiles, stats.Quantile(sorted, q))
 			}
 		}
 		if t.compared > 0 {

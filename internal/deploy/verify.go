@@ -8,6 +8,7 @@ import (
 
 	"mlw.dev/feature"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 	"mlw.dev/model/bundle"
 )
 
@@ -43,7 +44,7 @@ func SmokeRows(b *bundle.Bundle) [][]feature.Value {
 		switch {
 		case ref.Numeric != nil && len(ref.Numeric.Sample) > 0:
 			for i, q := range smokeQuantiles {
-				rows[i][j] = feature.Value{Num: quantile(ref.Numeric.Sample, q)}
+				rows[i][j] = feature.Value{Num: stats.Quantile(ref.Numeric.Sample, q)}
 			}
 		case ref.Categorical != nil && len(ref.Categorical.Counts) > 0:
 			cats := make([]string, 0, len(ref.Categorical.Counts))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"mlw.dev/internal/stats"
 	"mlw.dev/internal/train"
 	"mlw.dev/metrics"
 	"mlw.dev/model/bundle"
@@ -196,24 +197,5 @@ func percentileInterval(x []float64, alpha float64) (lo, hi float64) {
 		return math.NaN(), math.NaN()
 	}
 	slices.Sort(v)
-	return percentile(v, alpha/2), percentile(v, 1-alpha/2)
-}
-
-// percentile returns the q-quantile (0 <= q <= 1) of sorted values with
-// linear interpolation between the closest ranks, as numpy.percentile's
-// default method. sorted must not be empty.
-func percentile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
-	}
-	g := pos - float64(lo)
-	a, b := sorted[lo], sorted[lo+1]
-	// numpy's _lerp, for the same rounding; the conversions forbid fused
-	// multiply-adds.
-	if g >= 0.5 {
-		return b - float64((b-a)*(1-g))
-	}
-	return a + float64((b-a)*g)
+	return stats.Quantile(v, alpha/2), stats.Quantile(v, 1-alpha/2)
 }

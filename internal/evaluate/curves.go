@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 
+	"mlw.dev/internal/stats"
 	"mlw.dev/metrics"
 )
 
@@ -260,8 +261,8 @@ func (e *evaluation) residuals() {
 	if n > 1 {
 		std = math.Sqrt(ss / float64(n-1))
 	}
-	r := &Residuals{Mean: mean, Std: std, MAE: abs / float64(n), Median: percentile(sorted, 0.5),
-		P05: percentile(sorted, 0.05), P95: percentile(sorted, 0.95), Min: sorted[0], Max: sorted[n-1],
+	r := &Residuals{Mean: mean, Std: std, MAE: abs / float64(n), Median: stats.Quantile(sorted, 0.5),
+		P05: stats.Quantile(sorted, 0.05), P95: stats.Quantile(sorted, 0.95), Min: sorted[0], Max: sorted[n-1],
 		Histogram: histogram(sorted, 20)}
 	for _, i := range evenRows(n, e.opts.ResidualPoints) {
 		r.Predicted = append(r.Predicted, e.pred.Values[i])

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"mlw.dev/frame"
+	"mlw.dev/internal/stats"
 )
 
 // Ops of a Condition.
@@ -187,7 +188,7 @@ func groupNumeric(g *grouping, x []float64, bins int) {
 		edges = distinct[min(1, len(distinct)):]
 	} else {
 		for b := 1; b < bins; b++ {
-			e := percentile(present, float64(b)/float64(bins))
+			e := stats.Quantile(present, float64(b)/float64(bins))
 			if !math.IsNaN(e) && (len(edges) == 0 || e > edges[len(edges)-1]) {
 				edges = append(edges, e)
 			}

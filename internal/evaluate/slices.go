@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/gonum/mathext"
+
+	"mlw.dev/internal/stats"
 )
 
 // ErrorAnalysis describes how the error slices were found.
@@ -266,7 +268,7 @@ func (e *evaluation) errors() ([]bool, ErrorAnalysis) {
 		ea.Definition = "no finite residual"
 		return isErr, ea
 	}
-	t := percentile(sorted, ErrorQuantile)
+	t := stats.Quantile(sorted, ErrorQuantile)
 	ea.ResidualThreshold = &t
 	ea.Definition = fmt.Sprintf("absolute residual |true − predicted| above %s, the %s percentile of the absolute residuals",
 		fmtNum(t), strconv.Itoa(int(100*ErrorQuantile))+"th")

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"mlw.dev/frame"
+	"mlw.dev/internal/stats"
 )
 
 // reference holds testdata/reference.json, written by
@@ -93,7 +94,7 @@ func TestPercentileMatchesNumpy(t *testing.T) {
 	t.Parallel()
 	ref := loadReference(t).Percentile
 	for i, q := range ref.Q {
-		require.True(t, scalar.EqualWithinAbsOrRel(percentile(ref.X, q), ref.Want[i], 1e-12, 1e-12), "q=%g", q)
+		require.True(t, scalar.EqualWithinAbsOrRel(stats.Quantile(ref.X, q), ref.Want[i], 1e-12, 1e-12), "q=%g", q)
 	}
 	lo, hi := percentileInterval([]float64{math.NaN(), 1, 2, 3, 4, 5}, 0.5)
 	require.Equal(t, 2.0, lo)

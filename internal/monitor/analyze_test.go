@@ -13,6 +13,7 @@ import (
 	"mlw.dev/frame"
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
+	"mlw.dev/internal/stats"
 	"mlw.dev/metrics"
 	"mlw.dev/model/bundle"
 )
@@ -152,10 +153,10 @@ func TestPercentileIsNumpyLinear(t *testing.T) {
 	x := []float64{1, 2, 4, 8}
 	// numpy.percentile([1, 2, 4, 8], [0, 25, 50, 90, 100]) = [1, 1.75, 3, 6.8, 8].
 	for _, tc := range []struct{ q, want float64 }{{0, 1}, {0.25, 1.75}, {0.5, 3}, {0.9, 6.8}, {1, 8}} {
-		require.InDelta(t, tc.want, percentile(x, tc.q), 1e-12, "q=%g", tc.q)
+		require.InDelta(t, tc.want, stats.Quantile(x, tc.q), 1e-12, "q=%g", tc.q)
 	}
-	require.Equal(t, 7.0, percentile([]float64{7}, 0.99))
-	require.True(t, math.IsNaN(percentile(nil, 0.5)))
+	require.Equal(t, 7.0, stats.Quantile([]float64{7}, 0.99))
+	require.True(t, math.IsNaN(stats.Quantile(nil, 0.5)))
 }
 
 func TestAnalyzeOnlineMetricsEqualMetricsPackage(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"mlw.dev/drift"
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/project"
+	"mlw.dev/internal/stats"
 )
 
 // driftSetup is monitoring.drift translated for the drift package.
@@ -70,30 +71,13 @@ func newDriftSetup(dc project.DriftConfig) (*driftSetup, error) {
 	return s, nil
 }
 
-// percentile returns the q-quantile (0 <= q <= 1) of the sorted values x
-// as numpy.percentile / numpy.quantile with their default method 'linear':
-// with h = (n−1)·q and k = ⌊h⌋, x[k] + (h−k)·(x[k+1]−x[k]). It returns NaN
-// for no values.
-func percentile(x []float64, q float64) float64 {
-	n := len(x)
-	if n == 0 {
-		return math.NaN()
-	}
-	h := float64(n-1) * q
-	k := int(math.Floor(h))
-	if k >= n-1 {
-		return x[n-1]
-	}
-	return x[k] + (h-float64(k))*(x[k+1]-x[k])
-}
-
 // latencyOf returns the percentiles of the sorted latencies, or nil for
 // none.
 func latencyOf(sorted []float64) *Latency {
 	if len(sorted) == 0 {
 		return nil
 	}
-	return &Latency{P50: percentile(sorted, 0.50), P95: percentile(sorted, 0.95), P99: percentile(sorted, 0.99)}
+	return &Latency{P50: stats.Quantile(sorted, 0.50), P95: stats.Quantile(sorted, 0.95), P99: stats.Quantile(sorted, 0.99)}
 }
 
 func ptr(v float64) *float64 { return &v }

@@ -1,5 +1,11 @@
 package tune
 
+import (
+	"slices"
+
+	"mlw.dev/internal/stats"
+)
+
 // Internals exposed to the tests of package tune_test.
 var (
 	Gamma              = gamma
@@ -7,8 +13,14 @@ var (
 	CategoricalKernels = categoricalKernels
 	LogNormMass        = logNormMass
 	TruncNormal        = truncNormal
-	Percentile         = percentile
 )
+
+// Percentile is the pruner's median rule generalised: the q-th percentile of
+// v (reordered), as pruner.go takes it (sort, then stats.Quantile).
+func Percentile(v []float64, q float64) float64 {
+	slices.Sort(v)
+	return stats.Quantile(v, q/100)
+}
 
 // NumericKernels returns the Parzen kernels of a float dimension [low, high]
 // for the observations obs (see numericKernels).

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"mlw.dev/internal/stats"
 )
 
 // Pruner decides whether a running trial should stop early, from the
@@ -93,21 +95,9 @@ func (m MedianPruner) Prune(dir Direction, trial *TrialRecord, history []TrialRe
 	if len(at) == 0 || len(at) < max(m.MinTrials, 1) {
 		return false
 	}
-	median := percentile(at, 50)
+	slices.Sort(at)
+	median := stats.Quantile(at, 0.5)
 	return dir.better(median, best)
-}
-
-// percentile returns the q-th percentile of v with linear interpolation
-// between order statistics (numpy's default). v is reordered.
-func percentile(v []float64, q float64) float64 {
-	slices.Sort(v)
-	pos := q / 100 * float64(len(v)-1)
-	i := int(math.Floor(pos))
-	if i >= len(v)-1 {
-		return v[len(v)-1]
-	}
-	f := pos - float64(i)
-	return v[i] + f*(v[i+1]-v[i])
 }
 
 // SuccessiveHalvingPruner is asynchronous successive halving (Li et al.,
