@@ -34,25 +34,9 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 RATE=${RATE:-1000}
-DATA=${DATA:-/tmp/synth}
-GEN_SYNTH=${GEN_SYNTH:-/work/shared/bench/gen_synth.py}
-PY=${PY:-/usr/bin/python3}
 PROFILE=${PROFILE:-}
-here=$(cd "$(dirname "$0")" && pwd)
-command -v wrk >/dev/null || { echo "logging.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
-csv=$DATA/synth_clf_$ROWS.csv
-[ -f "$csv" ] || "$PY" "$GEN_SYNTH" "$ROWS" "$DATA" >&2
-out=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$out"
-}
-trap cleanup EXIT INT TERM
-(cd "$here" && go build -o "$out/serve-bench" .)
-bin=$out/serve-bench
-"$bin" fit -csv "$csv" -out "$out"
+NEED_WRK=1
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 PLAIN=127.0.0.1:18082
 LOGGED=127.0.0.1:18084
@@ -119,31 +103,16 @@ kill -TERM $plain_pid $logged_pid
 pids=""
 "$bin" count -db "$out/pred.db" >"$out/count.txt"
 du -k "$out"/pred.db* | awk '{s += $1} END {print s}' >"$out/dbsize.txt"
-"$PY" - "$out" "$RATE" "$ROUNDS" <<'PYEOF'
+"$PY" - "$out" "$RATE" "$ROUNDS" "$here/wrkparse.py" <<'PYEOF'
 import json, os, re, statistics, sys
 d, rate, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 med = statistics.median
 
-cpu = {}
-for line in open(f"{d}/cpu.txt"):
-    k, a, b_ = line.split()
-    cpu[k] = float(b_) - float(a)
-
-def wrk(name):
-    text = open(f"{d}/wrk_{name}.txt").read()
-    count = int(re.search(r"(\d+) requests in", text).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    p99_ms = float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
-    errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    errors += int(non2xx.group(1)) if non2xx else 0
-    return rps, p99_ms, errors, 1e6 * cpu[name] / count, count
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[4])))
+from wrkparse import read_runs
 loads = dict(line.split(" ", 1) for line in open(f"{d}/load.txt").read().splitlines())
 names = ["plain", "logged"]
-runs = {k: [wrk(f"{k}_{r}") for r in range(1, rounds + 1)] for k in names}
-w = {k: (med(x[0] for x in runs[k]), med(x[1] for x in runs[k]), sum(x[2] for x in runs[k]), med(x[3] for x in runs[k])) for k in names}
+runs, w = read_runs(d, names, rounds)
 ratio = med(runs["logged"][i][0] / runs["plain"][i][0] for i in range(rounds))
 ratio_p99 = med(runs["logged"][i][1] / runs["plain"][i][1] for i in range(rounds))
 ratio_cpu = med(runs["logged"][i][3] / runs["plain"][i][3] for i in range(rounds))

@@ -31,23 +31,7 @@ RATE=${RATE:-500}
 EVERY=${EVERY:-30s}
 SAMPLE=${SAMPLE:-30}
 CONNS=${CONNS:-16}
-DATA=${DATA:-/tmp/synth}
-GEN_SYNTH=${GEN_SYNTH:-/work/shared/bench/gen_synth.py}
-PY=${PY:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-csv=$DATA/synth_clf_$ROWS.csv
-[ -f "$csv" ] || "$PY" "$GEN_SYNTH" "$ROWS" "$DATA" >&2
-out=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$out"
-}
-trap cleanup EXIT INT TERM
-(cd "$here" && go build -o "$out/serve-bench" .)
-bin=$out/serve-bench
-"$bin" fit -csv "$csv" -out "$out"
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 ADDR=127.0.0.1:18085
 path=/v1/endpoints/synth/predict
