@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -243,7 +244,7 @@ func (app *App) quickstartDeploy(ctx context.Context, e *env, champ *mlw.ModelVe
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy bluegreen: revision %d, %s; checks: %s\n", champ.Ref(), d.Revision, serves(spec), joinChecks(spec.Verified))
+	fmt.Fprintf(out, "   mlw deploy deflect %s --strategy bluegreen: revision %d, %s; checks: %s\n", champ.Ref(), d.Revision, serves(spec), strings.Join(spec.Verified, "; "))
 
 	ls, err := e.startLiveServer(ctx, svc)
 	if err != nil {
@@ -286,17 +287,6 @@ func (app *App) quickstartDeploy(ctx context.Context, e *env, champ *mlw.ModelVe
 	}
 	fmt.Fprintf(out, "   mlw deploy status deflect: revision %d (%s), serves %s; mlw rollback deflect would switch back\n", st.Revision, st.State, serves(st.Spec))
 	return nil
-}
-
-func joinChecks(xs []string) string {
-	var b bytes.Buffer
-	for i, x := range xs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(x)
-	}
-	return b.String()
 }
 
 func describeAnswered(m map[string]int) string {
@@ -356,7 +346,7 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 	}
 	fmt.Fprintf(out, "   a week of traffic replayed (data/week.csv: a new checkout triples order values, and big orders now resolve themselves):\n")
 	fmt.Fprintf(out, "   %d requests with their labels fed back; mlw monitor deflect --html monitor.html:\n", half)
-	fmt.Fprintf(out, "   drifted: %s; drift share %.0f%%, dataset drift %v\n", joinChecks(drifted), 100*rep.DriftShare, rep.DatasetDrift)
+	fmt.Fprintf(out, "   drifted: %s; drift share %.0f%%, dataset drift %v\n", strings.Join(drifted, "; "), 100*rep.DriftShare, rep.DatasetDrift)
 	if m, ok := rep.Online.Metrics[rep.Online.Primary]; ok {
 		fmt.Fprintf(out, "   online %s %.4f over %d labeled rows, against %.4f on the test part\n", rep.Online.Primary, m, rep.Online.LabeledRows, rep.Online.Expected[rep.Online.Primary])
 	}
@@ -451,7 +441,7 @@ func printCanaryStep(w io.Writer, st deploy.Step) {
 	}
 	verdict := "passed"
 	if !an.Passed {
-		verdict = "failed: " + joinChecks(an.Failures)
+		verdict = "failed: " + strings.Join(an.Failures, "; ")
 	}
 	fmt.Fprintf(w, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %.2f ms, online accuracy %s: %s -> %s\n",
 		an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, an.Canary.P99Ms, acc, verdict, st.Action)

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,7 +111,7 @@ challenger_score, champion_score, better, deployment, outcome.`,
 			if len(args) == 1 {
 				o.endpoint = args[0]
 			}
-			if o.strategy != "" && !contains(deploy.Strategies, o.strategy) {
+			if o.strategy != "" && !slices.Contains(deploy.Strategies, o.strategy) {
 				return usagef("mlw retrain --strategy canary", "--strategy %q: want one of direct, shadow, ab, canary, bluegreen", o.strategy)
 			}
 			e, err := app.open(c.Context())
@@ -144,15 +147,6 @@ challenger_score, champion_score, better, deployment, outcome.`,
 	f.StringVar(&o.reason, "reason", "", "why, recorded in the audit trail")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func printRetrain(w io.Writer, r *retrainResult) {
@@ -288,7 +282,7 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 	// From here on the workflow runs and is audited.
 	res.Ran = true
 	target := "endpoint/" + o.endpoint
-	start := e.event("retrain.start", target, cmp.Or(o.reason, joinChecks(res.Decision.Reasons)), map[string]any{
+	start := e.event("retrain.start", target, cmp.Or(o.reason, strings.Join(res.Decision.Reasons, "; ")), map[string]any{
 		"champion": res.Champion, "data": res.Data, "reasons": res.Decision.Reasons})
 	if _, err := e.store.AppendAudit(ctx, &store.AppendAuditParams{Event: *start}); err != nil {
 		return nil, err
@@ -387,7 +381,7 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 	}
 	need := cfg.Evaluation.Promotion.MinImprovement
 	if rel := cfg.Evaluation.Promotion.MinRelativeImprovement; rel > 0 {
-		need = max(need, rel*abs(champScore))
+		need = max(need, rel*math.Abs(champScore))
 	}
 	res.Better = gain > 0 && gain >= need
 	if !res.Better {
@@ -426,13 +420,6 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 		return res, err
 	}
 	return res, nil
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // retire moves the champion alias to a promoted retrained version, drops its

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -161,7 +162,7 @@ func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) error {
 	if len(data) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytesReader(data))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return mlw.Errorf(mlw.EINVALID, "request body: %v", err)

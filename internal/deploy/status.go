@@ -1,17 +1,13 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"time"
 
 	"mlw.dev/internal/mlw"
 	"mlw.dev/internal/stats"
 	"mlw.dev/internal/store"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // Summary is one endpoint in a list.
 type Summary struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"mlw.dev/feature"
 	"mlw.dev/internal/mlw"
@@ -55,7 +56,7 @@ func SmokeRows(b *bundle.Bundle) [][]feature.Value {
 				if d := ref.Categorical.Counts[b] - ref.Categorical.Counts[a]; d != 0 {
 					return d
 				}
-				return compareStrings(a, b)
+				return strings.Compare(a, b)
 			})
 			for i := range smokeQuantiles {
 				rows[i][j] = feature.Value{Str: cats[i%len(cats)], IsStr: true}
@@ -63,16 +64,6 @@ func SmokeRows(b *bundle.Bundle) [][]feature.Value {
 		}
 	}
 	return rows
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // VerifyWith returns a Verifier that loads a version through l and predicts
