@@ -204,7 +204,9 @@ func (app *App) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	wg.Go(func() { syncer.Run(bg) })
-	wg.Go(func() { (&deploy.Controller{Service: svc, Logger: log, Every: o.poll}).Run(bg) })
+	wg.Go(func() {
+		(&deploy.Controller{Service: svc, Logger: log, Every: o.poll, Recheck: 10 * time.Second}).Run(bg)
+	})
 	wg.Go(func() { app.runAlerts(bg, e, plog, o.alertEvery, table.Endpoints, log) })
 	wg.Go(func() { app.runRetrainPolicy(bg, e, o.retrainEvery, table.Endpoints, log) })
 

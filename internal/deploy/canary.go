@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"mlw.dev/drift"
@@ -232,6 +233,13 @@ type Controller struct {
 	Logger  *slog.Logger
 	// Every is how often Run checks (default 1 s).
 	Every time.Duration
+	// Recheck is how often a step held for too little canary traffic is
+	// analysed again (0: at every check). Each analysis reads the canary's
+	// window of the log.
+	Recheck time.Duration
+
+	mu   sync.Mutex
+	held map[string]time.Time // endpoint → when its held step was last analysed
 }
 
 // Step is one controller decision.
@@ -248,6 +256,17 @@ func (c *Controller) Tick(ctx context.Context) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	live := map[string]bool{}
+	for _, d := range deps {
+		live[fmt.Sprintf("%s@%d", d.Endpoint, d.Revision)] = true
+	}
+	c.mu.Lock()
+	for k := range c.held {
+		if !live[k] {
+			delete(c.held, k) // the endpoint moved on
+		}
+	}
+	c.mu.Unlock()
 	var steps []Step
 	for _, d := range deps {
 		if d.State != StateCanary {
@@ -286,6 +305,13 @@ func (c *Controller) advance(ctx context.Context, d *mlw.Deployment) (*Step, err
 	if now.Sub(cs.StepStarted) < time.Duration(cs.Interval) {
 		return nil, nil
 	}
+	key := fmt.Sprintf("%s@%d", d.Endpoint, d.Revision)
+	c.mu.Lock()
+	last, wasHeld := c.held[key]
+	c.mu.Unlock()
+	if wasHeld && now.Sub(last) < c.Recheck {
+		return nil, nil
+	}
 	started, err := c.canaryStart(ctx, d, spec)
 	if err != nil {
 		return nil, err
@@ -294,6 +320,16 @@ func (c *Controller) advance(ctx context.Context, d *mlw.Deployment) (*Step, err
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	if a.Held {
+		if c.held == nil {
+			c.held = map[string]time.Time{}
+		}
+		c.held[key] = now
+	} else {
+		delete(c.held, key)
+	}
+	c.mu.Unlock()
 	st := &Step{Endpoint: d.Endpoint, Analysis: a}
 	switch {
 	case a.Held:

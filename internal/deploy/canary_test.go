@@ -121,3 +121,24 @@ func TestRetireOnPromote(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, retired, 1)
 }
+
+func TestHeldStepIsRecheckedEveryRecheck(t *testing.T) {
+	e, _, _ := canaryEnv(t, Request{})
+	c := &Controller{Service: e.svc, Recheck: time.Minute}
+	tick := func() []Step {
+		steps, err := c.Tick(context.Background())
+		require.NoError(t, err)
+		return steps
+	}
+	e.advance(11 * time.Minute)
+	steps := tick()
+	require.Len(t, steps, 1)
+	require.Equal(t, "held", steps[0].Action, "no canary traffic yet")
+	e.log(t, "canary", 2, 30, 0, time.Millisecond, 0.3, "stays", "")
+	e.log(t, "stable", 1, 60, 0, time.Millisecond, 0.3, "stays", "")
+	require.Empty(t, tick(), "a held step waits for Recheck before its next analysis")
+	e.advance(time.Minute)
+	steps = tick()
+	require.Len(t, steps, 1)
+	require.Equal(t, "step", steps[0].Action)
+}
