@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ func run() error {
 	iters := flag.Int("max-iter", 100, "boosting iterations")
 	lr := flag.Float64("learning-rate", 0.1, "learning rate")
 	jobs := flag.Int("n-jobs", 0, "goroutines of the fit; 0 for GOMAXPROCS")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the fits to this file")
 	flag.Parse()
 	if *path == "" {
 		return fmt.Errorf("-csv is required")
@@ -60,6 +62,16 @@ func run() error {
 	runtime.GC()
 	debug.FreeOSMemory()
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	var m gbdt.Model
 	var times, cpus []float64
 	for range *repeats {
@@ -74,6 +86,7 @@ func run() error {
 		times = append(times, time.Since(start).Seconds())
 		cpus = append(cpus, cpuSeconds()-cpu0)
 	}
+	pprof.StopCPUProfile()
 	start := time.Now()
 	pred := m.PredictTo(nil, test)
 	batch := time.Since(start).Seconds()

@@ -5,9 +5,12 @@ import (
 	"slices"
 )
 
-// sortFloats sorts v (without NaN) in increasing order: a radix sort on the
-// order-preserving integer keys of the floats, 11 bits a pass, for long
-// slices. keys is scratch of 2*len(v) or nil.
+// sortFloats sorts v (without NaN) in increasing order: for long slices, a
+// radix sort of the order-preserving integer keys of the floats on their
+// top 32 bits (sign, exponent and 20 bits of mantissa), 11 bits a pass,
+// then a comparison sort of every run of keys that share those bits — short
+// runs for continuous values, where the low 32 bits' three passes would
+// cost as much again. keys is scratch of 2*len(v) or nil.
 func sortFloats(v []float64, keys []uint64) {
 	n := len(v)
 	if n < 512 {
@@ -28,7 +31,7 @@ func sortFloats(v []float64, keys []uint64) {
 		a[i] = u
 	}
 	var count [2048]int
-	for shift := uint(0); shift < 64; shift += 11 {
+	for shift := uint(32); shift < 64; shift += 11 {
 		clear(count[:])
 		for _, u := range a {
 			count[(u>>shift)&2047]++
@@ -47,6 +50,16 @@ func sortFloats(v []float64, keys []uint64) {
 			count[d]++
 		}
 		a, b = b, a
+	}
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && a[j]>>32 == a[i]>>32 {
+			j++
+		}
+		if j-i > 1 {
+			slices.Sort(a[i:j])
+		}
+		i = j
 	}
 	for i, u := range a {
 		if u>>63 != 0 {

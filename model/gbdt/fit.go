@@ -408,6 +408,29 @@ type booster struct {
 	resid     []float64
 	residW    []float64
 	order     []int32
+	leaves    []int32 // leaves of the tree being added
+}
+
+// parallel calls fn(i) for i in [0, n) over the worker pool when the work
+// covers at least parallelMinRows rows, in the calling goroutine otherwise.
+func (b *booster) parallel(rows, n int, fn func(i int)) {
+	if rows < parallelMinRows {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	b.t.w.run(n, func(_, i int) { fn(i) })
+}
+
+// chunked calls fn on the consecutive ranges [lo, hi) that split [0, n),
+// one per worker when n is at least parallelMinRows.
+func (b *booster) chunked(n int, fn func(lo, hi int)) {
+	chunks := 1
+	if n >= parallelMinRows {
+		chunks = b.t.w.n
+	}
+	b.parallel(n, chunks, func(c int) { fn(c*n/chunks, (c+1)*n/chunks) })
 }
 
 func (b *booster) run(ctx context.Context) (*fitted, error) {
@@ -617,6 +640,7 @@ func (b *booster) addTree(k int, gn []gnode) {
 	lr := b.cfg.LearningRate
 	// Leaf values.
 	values := make([]float64, len(gn))
+	b.leaves = b.leaves[:0]
 	for i := range gn {
 		nd := &gn[i]
 		if nd.left >= 0 {
@@ -627,23 +651,34 @@ func (b *booster) addTree(k int, gn []gnode) {
 		} else {
 			values[i] = lr * -nd.sumG / (nd.sumH + t.lambda + valueEps)
 		}
-		for _, r := range t.idx[nd.start:nd.end] {
-			raw[r] += values[i]
-		}
+		b.leaves = append(b.leaves, int32(i))
 	}
+	// The leaves hold disjoint rows: they are added to in parallel.
+	b.parallel(gn[0].end-gn[0].start, len(b.leaves), func(j int) {
+		nd := &gn[b.leaves[j]]
+		v := values[b.leaves[j]]
+		for _, r := range t.idx[nd.start:nd.end] {
+			raw[r] += v
+		}
+	})
 	root := int32(len(f.nodes))
 	f.roots = append(f.roots, root)
 	b.compile(gn, values)
-	// Rows the tree did not grow on, and validation rows.
-	for _, r := range b.rest {
-		raw[r] += treeValue(f.nodes, f.bitsets, root, b.train.row(int(r)))
-	}
+	// Rows the tree did not grow on, and validation rows, by chunks.
+	rest := b.rest
+	b.chunked(len(rest), func(lo, hi int) {
+		for _, r := range rest[lo:hi] {
+			raw[r] += treeValue(f.nodes, f.bitsets, root, b.train.row(int(r)))
+		}
+	})
 	if b.valid != nil {
 		nv := b.valid.len()
 		vraw := b.vraw[k*nv : (k+1)*nv]
-		for i := range nv {
-			vraw[i] += treeValue(f.nodes, f.bitsets, root, b.valid.row(i))
-		}
+		b.chunked(nv, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				vraw[i] += treeValue(f.nodes, f.bitsets, root, b.valid.row(i))
+			}
+		})
 	}
 	if b.mon != nil {
 		x := b.mon.X

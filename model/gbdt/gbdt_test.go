@@ -586,6 +586,8 @@ func TestSortFloats(t *testing.T) {
 				v[i] = math.Inf(1 - 2*(i%2))
 			case 3:
 				v[i] = math.Copysign(0, -1)
+			case 4:
+				v[i] = 1e3 + r.float64()*1e-9 // long runs of the same top 32 bits
 			default:
 				v[i] = r.float64()*2 - 1
 			}

@@ -23,6 +23,20 @@ func hasAVX2() bool {
 	return ebx7&(1<<5) != 0
 }
 
+// useLogisticAsm reports whether logisticAVX2 can run: AVX2 and FMA.
+var useLogisticAsm = useAVX2 && hasFMA()
+
+func hasFMA() bool {
+	_, _, ecx1, _ := cpuid(1, 0)
+	return ecx1&(1<<12) != 0
+}
+
+// logisticAVX2 computes the gradients and hessians of the unweighted binary
+// log-loss of n rows (a multiple of 4) four at a time; see logisticRows.
+//
+//go:noescape
+func logisticAVX2(raw, y *float64, gh *gpair, n int, acc *[8]float64)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 

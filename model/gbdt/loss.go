@@ -158,34 +158,13 @@ func gradients(loss Loss, nOut, n int, y, w, raw []float64, gh [][]gpair, lo, hi
 			sum += wi * math.Abs(d)
 		}
 	case nOut == 1:
-		g := gh[0]
-		// The loss is log(1+e) + max(r, 0) - y*r with e = exp(-|r|). Without
-		// weights the logs are taken of products of up to 32 factors 1+e
-		// in (1, 2], which is exact to a few ulps and 32 times cheaper.
-		prod, k := 1.0, 0
-		for i := lo; i < hi; i++ {
-			r := raw[i]
-			e := math.Exp(-math.Abs(r))
-			// p = 1/(1+e) for r >= 0 and e/(1+e) otherwise, without a branch
-			// on the sign, which the processor cannot predict.
-			pos := float64(b2i(r >= 0))
-			p := (pos + (1-pos)*e) / (1 + e)
-			yi := y[i]
-			if w == nil {
-				sum += max(r, 0) - yi*r
-				prod *= 1 + e
-				if k++; k == 32 {
-					sum += math.Log(prod)
-					prod, k = 1, 0
-				}
-				g[i] = gpair{float32(p - yi), float32(p * (1 - p))}
-				continue
-			}
-			wi := w[i]
-			sum += wi * (math.Log1p(e) + max(r, 0) - yi*r)
-			g[i] = gpair{float32(wi * (p - yi)), float32(wi * p * (1 - p))}
+		var wc []float64
+		if w != nil {
+			wc = w[lo:hi]
+		} else if useLogisticAsm {
+			return logisticBlocks(raw[lo:hi], y[lo:hi], gh[0][lo:hi])
 		}
-		sum += math.Log(prod)
+		sum = logisticRows(raw[lo:hi], y[lo:hi], wc, gh[0][lo:hi])
 	default:
 		for i := lo; i < hi; i++ {
 			wi := weight(w, i)
@@ -196,11 +175,11 @@ func gradients(loss Loss, nOut, n int, y, w, raw []float64, gh [][]gpair, lo, hi
 			}
 			var z float64
 			for k := range nOut {
-				z += math.Exp(raw[k*n+i] - mx)
+				z += expNonPos(raw[k*n+i] - mx)
 			}
 			sum += wi * (mx + math.Log(z) - raw[yi*n+i])
 			for k := range nOut {
-				p := math.Exp(raw[k*n+i]-mx) / z
+				p := expNonPos(raw[k*n+i]-mx) / z
 				t := p
 				if k == yi {
 					t = p - 1
@@ -208,6 +187,67 @@ func gradients(loss Loss, nOut, n int, y, w, raw []float64, gh [][]gpair, lo, hi
 				gh[k][i] = gpair{float32(wi * t), float32(wi * p * (1 - p))}
 			}
 		}
+	}
+	return sum
+}
+
+// logisticRows writes the gradients and hessians of the binary log-loss
+// of rows with raw scores raw, labels y and weights w (nil: all 1) into gh
+// and returns their weighted loss sum.
+func logisticRows(raw, y, w []float64, gh []gpair) float64 {
+	y, gh = y[:len(raw)], gh[:len(raw)]
+	var sum float64
+	// The loss is log(1+e) + max(r, 0) - y*r with e = exp(-|r|). Without
+	// weights the logs are taken of products of up to 32 factors 1+e in
+	// (1, 2], which is exact to a few ulps and 32 times cheaper.
+	prod, k := 1.0, 0
+	for i, r := range raw {
+		e := expNonPos(-math.Abs(r))
+		// p = 1/(1+e) for r >= 0 and e/(1+e) otherwise, without a branch on
+		// the sign, which the processor cannot predict.
+		pos := float64(b2i(r >= 0))
+		p := (pos + (1-pos)*e) / (1 + e)
+		yi := y[i]
+		if w == nil {
+			sum += max(r, 0) - yi*r
+			prod *= 1 + e
+			if k++; k == 32 {
+				sum += math.Log(prod)
+				prod, k = 1, 0
+			}
+			gh[i] = gpair{float32(p - yi), float32(p * (1 - p))}
+			continue
+		}
+		wi := w[i]
+		sum += wi * (math.Log1p(e) + max(r, 0) - yi*r)
+		gh[i] = gpair{float32(wi * (p - yi)), float32(wi * p * (1 - p))}
+	}
+	return sum + math.Log(prod)
+}
+
+// logisticBlock is the number of rows of one call of the vector kernel:
+// each of its four lanes multiplies 32 factors 1+e <= 2, whose product
+// cannot overflow.
+const logisticBlock = 128
+
+// logisticBlocks is logisticRows without weights through the vector kernel
+// (logisticAVX2, whose Go twin is logisticLanes in the tests), the rows
+// after the last multiple of four through logisticRows. Its exponential is
+// the kernel's own (a Taylor polynomial of degree 13 after the reduction
+// to |r| <= ln2/2, within 2 ulps of math.Exp), so its gradients can differ
+// from logisticRows' in the last bit of a float32, rarely.
+func logisticBlocks(raw, y []float64, gh []gpair) float64 {
+	n4 := len(raw) &^ 3
+	y, gh = y[:len(raw)], gh[:len(raw)]
+	var sum float64
+	for lo := 0; lo < n4; lo += logisticBlock {
+		hi := min(lo+logisticBlock, n4)
+		acc := [8]float64{0, 0, 0, 0, 1, 1, 1, 1}
+		logisticAVX2(&raw[lo], &y[lo], &gh[lo], hi-lo, &acc)
+		sum += (acc[0] + acc[1]) + (acc[2] + acc[3]) + (math.Log(acc[4]*acc[5]) + math.Log(acc[6]*acc[7]))
+	}
+	if n4 < len(raw) {
+		sum += logisticRows(raw[n4:], y[n4:], nil, gh[n4:])
 	}
 	return sum
 }
@@ -226,7 +266,7 @@ func lossSum(loss Loss, nOut, n int, y, w, raw []float64) float64 {
 			sum += wi * math.Abs(raw[i]-y[i])
 		case nOut == 1:
 			r := raw[i]
-			sum += wi * (math.Log1p(math.Exp(-math.Abs(r))) + max(r, 0) - y[i]*r)
+			sum += wi * (math.Log1p(expNonPos(-math.Abs(r))) + max(r, 0) - y[i]*r)
 		default:
 			mx := math.Inf(-1)
 			for k := range nOut {
@@ -234,7 +274,7 @@ func lossSum(loss Loss, nOut, n int, y, w, raw []float64) float64 {
 			}
 			var z float64
 			for k := range nOut {
-				z += math.Exp(raw[k*n+i] - mx)
+				z += expNonPos(raw[k*n+i] - mx)
 			}
 			sum += wi * (mx + math.Log(z) - raw[int(y[i])*n+i])
 		}

@@ -5,8 +5,9 @@ package gbdt
 // useAVX2 and useAsmWalk are false where there is no assembly: the Go
 // kernels and walk run. The stubs below are never called.
 const (
-	useAVX2    = false
-	useAsmWalk = false
+	useAVX2        = false
+	useAsmWalk     = false
+	useLogisticAsm = false
 )
 
 func histIdentity4AVX2(hs *[4]*hist, cols *[4]*uint8, gh *gpair, n int) {
@@ -21,4 +22,8 @@ func subHistAVX2(dst, h *hist) { panic("gbdt: no AVX2 kernel") }
 
 func walkNumAsm(nodes *node, nn int, at *[16]int32, data *float64, offs *[16]int, steps int32) bool {
 	panic("gbdt: no assembly walk")
+}
+
+func logisticAVX2(raw, y *float64, gh *gpair, n int, acc *[8]float64) {
+	panic("gbdt: no AVX2 kernel")
 }
