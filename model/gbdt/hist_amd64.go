@@ -55,3 +55,9 @@ func histRows4AVX2(hs *[4]*hist, cols *[4]*uint8, rows *int32, ogh *gpair, n, co
 //
 //go:noescape
 func subHistAVX2(dst, h *hist)
+
+// partitionAVX2 is partitionFast's vector loop over n rows (a multiple of
+// 8); it returns the rows going left, or -1 at a row outside [0, colLen).
+//
+//go:noescape
+func partitionAVX2(rows, tmp *int32, n int, col *uint8, colLen int, tab *[256]bool, perm *[256][8]int32) int

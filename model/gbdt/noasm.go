@@ -27,3 +27,7 @@ func walkNumAsm(nodes *node, nn int, at *[16]int32, data *float64, offs *[16]int
 func logisticAVX2(raw, y *float64, gh *gpair, n int, acc *[8]float64) {
 	panic("gbdt: no AVX2 kernel")
 }
+
+func partitionAVX2(rows, tmp *int32, n int, col *uint8, colLen int, tab *[256]bool, perm *[256][8]int32) int {
+	panic("gbdt: no AVX2 kernel")
+}
