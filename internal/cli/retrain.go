@@ -3,11 +3,13 @@ package cli
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -101,7 +103,11 @@ at any step leaves the champion serving.
 --if-needed runs only when a trigger holds (the drift and degradation
 triggers read the last --window of the prediction log); --dry-run shows the
 decision and the plan and changes nothing. 'mlw serve' evaluates the policy
-on its own every --retrain-every.
+on its own every --retrain-every. One process at a time retrains an
+endpoint: the workflow holds a lease in the store (released at its end,
+expiring after an hour if its process dies), so that replicas of 'mlw serve'
+sharing a store do not retrain it twice; a retrain that finds it held exits
+with an error naming the holder.
 
 JSON (--json): endpoint, champion, decision {needed, reasons, checked}, ran,
 dry_run, steps [{step, status, detail}], data, challenger, metric,
@@ -279,6 +285,23 @@ func (app *App) runRetrain(ctx context.Context, e *env, o retrainOptions) (*retr
 		return res, nil
 	}
 
+	// One retraining of an endpoint at a time, whichever process runs it:
+	// mlw retrain, or the retrain policy of any mlw serve replica sharing
+	// the store. The lease outlives a crashed holder by retrainLeaseTTL at
+	// most.
+	leaseName := "retrain/" + o.endpoint
+	lease, err := e.store.AcquireLease(ctx, &store.AcquireLeaseParams{Name: leaseName, Holder: processID, TTL: retrainLeaseTTL})
+	if err != nil {
+		return nil, err
+	}
+	if lease.Holder != processID {
+		return nil, mlw.Errorf(mlw.ECONFLICT, "endpoint %s is being retrained by another process (%s, its lease runs until %s)",
+			o.endpoint, lease.Holder, lease.Expires.Format(time.RFC3339))
+	}
+	defer func() {
+		_ = e.store.ReleaseLease(context.WithoutCancel(ctx), &store.ReleaseLeaseParams{Name: leaseName, Holder: processID})
+	}()
+
 	// From here on the workflow runs and is audited.
 	res.Ran = true
 	target := "endpoint/" + o.endpoint
@@ -448,6 +471,19 @@ func (e *env) retire(ctx context.Context, endpoint string, from, to deploy.Varia
 	_, err = reg.Archive(ctx, from.Ref(), fmt.Sprintf("retired: replaced by %s on endpoint %s", to.Ref(), endpoint))
 	return err
 }
+
+// retrainLeaseTTL bounds how long a retraining holds its endpoint's lease
+// when its process dies before releasing it.
+const retrainLeaseTTL = time.Hour
+
+// processID names this process as a lease holder: host, process id and a
+// random part (process ids are reused, across containers too).
+var processID = func() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%x", cmp.Or(host, "localhost"), os.Getpid(), b)
+}()
 
 // runRetrainPolicy evaluates the retrain policy of every endpoint every
 // interval and runs the workflow when it says so.

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"mlw.dev/internal/store"
 )
 
 // writeIris writes iris without duplicate rows, with the target of every
@@ -89,6 +92,21 @@ func TestRetrainWorkflow(t *testing.T) {
 	r = run(t, dir, nil, "retrain", "--data", clean, "--dry-run")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "dry run: nothing changed")
+
+	// While another process (a replica of mlw serve) retrains the endpoint,
+	// this one does not start a second retraining.
+	ctx := t.Context()
+	st, err := openStore(ctx, filepath.Join(dir, ".mlw", "store.db"))
+	require.NoError(t, err)
+	other := &store.AcquireLeaseParams{Name: "retrain/iris", Holder: "replica-2", TTL: time.Hour}
+	l, err := st.AcquireLease(ctx, other)
+	require.NoError(t, err)
+	require.Equal(t, "replica-2", l.Holder)
+	r = run(t, dir, nil, "retrain", "--data", clean)
+	require.Equal(t, ExitError, r.code, r.stdout)
+	require.Contains(t, r.stderr, "endpoint iris is being retrained by another process (replica-2")
+	require.NoError(t, st.ReleaseLease(ctx, &store.ReleaseLeaseParams{Name: other.Name, Holder: other.Holder}))
+	require.NoError(t, st.Close())
 	r = run(t, dir, nil, "retrain", "--data", clean, "--if-needed", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var ok struct {

@@ -22,7 +22,7 @@ import (
 // SchemaVersion is the newest migration this binary knows. A store whose schema is
 // newer is refused with EINVALID ("store schema version N is newer than this mlw").
 // Both drivers keep their migrations in step with this number.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Store is the metadata store. Every method is safe for concurrent use by several
 // goroutines and by several processes sharing the same database.
@@ -172,6 +172,18 @@ type Store interface {
 	// endpoint when set, at or after Since when set; the newest Limit when
 	// Limit > 0.
 	ListAlertEvents(ctx context.Context, p *ListAlertEventsParams) ([]*mlw.AlertEvent, error)
+
+	// AcquireLease takes the lease Name for Holder until At+TTL when it is
+	// free, expired at At, or Holder's already (which renews it), and returns
+	// the lease as it stands afterwards: Holder holds it when the returned
+	// Holder is p.Holder. Processes sharing a store take turns at a job with
+	// it (two mlw serve replicas, one retraining of an endpoint at a time).
+	// It returns EINVALID for an empty Name or Holder or a TTL <= 0. A zero
+	// At is the current time.
+	AcquireLease(ctx context.Context, p *AcquireLeaseParams) (*Lease, error)
+	// ReleaseLease ends Holder's lease Name. It does nothing when the lease is
+	// not Holder's (it expired and another process took it) or does not exist.
+	ReleaseLease(ctx context.Context, p *ReleaseLeaseParams) error
 
 	// AppendAudit seals and appends one audit event on its own and returns it.
 	AppendAudit(ctx context.Context, p *AppendAuditParams) (*mlw.AuditEvent, error)
@@ -394,6 +406,38 @@ type RecordFeedbackParams struct {
 type AppendAlertEventParams struct {
 	Event mlw.AlertEvent
 	Audit *mlw.AuditEvent
+}
+
+// Lease is a named claim on a job by one process until Expires.
+type Lease struct {
+	Name    string
+	Holder  string
+	Expires time.Time
+}
+
+// AcquireLeaseParams are the arguments of Store.AcquireLease.
+type AcquireLeaseParams struct {
+	Name, Holder string
+	TTL          time.Duration
+	At           time.Time
+}
+
+// ReleaseLeaseParams are the arguments of Store.ReleaseLease.
+type ReleaseLeaseParams struct {
+	Name, Holder string
+}
+
+// ValidateLease returns the EINVALID error of an AcquireLease call, if any.
+func ValidateLease(p *AcquireLeaseParams) error {
+	switch {
+	case p.Name == "":
+		return mlw.Errorf(mlw.EINVALID, "lease: the name is empty")
+	case p.Holder == "":
+		return mlw.Errorf(mlw.EINVALID, "lease %s: the holder is empty", p.Name)
+	case p.TTL <= 0:
+		return mlw.Errorf(mlw.EINVALID, "lease %s: the TTL %s is not positive", p.Name, p.TTL)
+	}
+	return nil
 }
 
 // ListAlertEventsParams are the arguments of Store.ListAlertEvents.

@@ -23,18 +23,22 @@ const (
 )
 
 func testConcurrency(ctx context.Context, t *testing.T, newStore newStoreFunc) {
-	concurrentWriters(ctx, t, []store.Store{newStore(t)})
+	s := newStore(t)
+	concurrentWriters(ctx, t, []store.Store{s})
+	concurrentLeases(ctx, t, []store.Store{s})
 }
 
 // ExerciseSharedDatabase runs the concurrency workload of Exercise with its
 // writers spread over stores, several handles opened on one fresh, empty
 // database as several processes would open it. It checks that nothing is lost,
 // that version and revision numbers are unique and gapless, and that the audit
-// chain is unbroken.
+// chain is unbroken; and that of several handles taking one lease at once,
+// exactly one gets it.
 func ExerciseSharedDatabase(ctx context.Context, t *testing.T, stores ...store.Store) {
 	t.Helper()
 	require.NotEmpty(t, stores)
 	concurrentWriters(ctx, t, stores)
+	concurrentLeases(ctx, t, stores)
 }
 
 // concurrentWriters runs workers goroutines, worker i on stores[i%len], each

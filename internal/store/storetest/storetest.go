@@ -64,6 +64,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore func(t *testing.T) sto
 		{"Feedback", testFeedback},
 		{"DeletePredictions", testDeletePredictions},
 		{"AlertEvents", testAlertEvents},
+		{"Leases", testLeases},
 		{"AuditChain", testAuditChain},
 		{"ListAudit", testListAudit},
 		{"Atomicity", testAtomicity},
