@@ -132,16 +132,31 @@ func OpenConfig(ctx context.Context, cfg Config) (*DB, error) {
 	db.read.SetMaxOpenConns(DefaultMaxReaders)
 	db.read.SetMaxIdleConns(DefaultMaxReaders)
 	// The writer connects first: it creates the file and turns WAL on before
-	// any reader opens it.
-	if err := db.write.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, db.interpretError(err, "open store "+cfg.Path)
+	// any reader opens it. Processes opening a new file at once can find it
+	// locked without waiting for the busy timeout (while another turns WAL on
+	// or creates the tables): they try again until the busy timeout passes.
+	deadline := time.Now().Add(cfg.BusyTimeout)
+	for {
+		err := db.write.PingContext(ctx)
+		if err != nil {
+			err = db.interpretError(err, "open store "+cfg.Path)
+		} else {
+			err = db.migrate(ctx)
+		}
+		if err == nil {
+			return db, nil
+		}
+		if err.Error() != db.errLocked().Error() || !time.Now().Before(deadline) {
+			db.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if err := db.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }
 
 // Close closes the database. Calling it twice is safe.
@@ -229,7 +244,7 @@ func (db *DB) interpretError(err error, thing string) error {
 		code := se.Code()
 		switch code & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return mlw.Errorf(mlw.EUNAVAILABLE, "store %s is locked by another process", db.path)
+			return db.errLocked()
 		case sqlite3.SQLITE_INTERRUPT:
 			return fmt.Errorf("%s: %w", thing, context.Canceled)
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
@@ -248,6 +263,11 @@ func (db *DB) interpretError(err error, thing string) error {
 		}
 	}
 	return fmt.Errorf("%s: %v", thing, err)
+}
+
+// errLocked returns the error of a database another process holds locked.
+func (db *DB) errLocked() error {
+	return mlw.Errorf(mlw.EUNAVAILABLE, "store %s is locked by another process", db.path)
 }
 
 // errNewer is the error of a store whose schema is newer than this binary's.
