@@ -407,14 +407,7 @@ func partitionFast(rows, tmp []int32, col []uint8, tab *[256]bool) int {
 	if l < 0 {
 		panic("gbdt: partition row out of range")
 	}
-	k := n8 - l
-	for _, r := range rows[n8:] {
-		left := b2i(tab[col[r]])
-		rows[l] = r
-		tmp[k] = r
-		l += int(left)
-		k += 1 - int(left)
-	}
+	l, k := splitRows(rows, n8, tmp, l, n8-l, col, tab)
 	copy(rows[l:], tmp[:k])
 	return l
 }
@@ -424,18 +417,25 @@ func partitionFast(rows, tmp []int32, col []uint8, tab *[256]bool) int {
 // scratch of len(rows).
 func partitionStable(rows, tmp []int32, col []uint8, tab *[256]bool) int {
 	tmp = tmp[:len(rows)]
-	// Branch-free: every row is written to both sides and the side it
-	// belongs to advances.
-	l, k := 0, 0
-	for _, r := range rows {
+	l, k := splitRows(rows, 0, tmp, 0, 0, col, tab)
+	copy(rows[l:], tmp[:k])
+	return l
+}
+
+// splitRows goes on with a stable partition from rows[from:]: of the rows
+// before, l went left (to rows[:l]) and k right (to tmp[:k]). It writes
+// every row to both sides and advances the side it belongs to, without a
+// branch, and returns the new l and k. The writes to rows land at or before
+// the row being read.
+func splitRows(rows []int32, from int, tmp []int32, l, k int, col []uint8, tab *[256]bool) (int, int) {
+	for _, r := range rows[from:] {
 		left := b2i(tab[col[r]])
 		rows[l] = r
 		tmp[k] = r
 		l += int(left)
 		k += 1 - int(left)
 	}
-	copy(rows[l:], tmp[:k])
-	return l
+	return l, k
 }
 
 // bestSplit returns the best split of node nd on feature f from its
