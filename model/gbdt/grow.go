@@ -459,37 +459,12 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 		end++
 	}
 	// The scan keeps the best gain and bin only; the split is rebuilt
-	// after it. A bin's gain is num/den - parent (splitGain); the scan
-	// divides only where num > bar·den, bar being the best gain so far plus
-	// the parent's term lowered by a relative 1e-9, far more than the
-	// rounding of these few operations: every bin whose gain beats the best
-	// passes, and the division then decides exactly as without the bar.
-	bestGain, bestBin := 0.0, -1 // a split must have a positive gain
-	bar := lowerBar(parent)
-	var gL, hL, nL float64
-	for b := range end {
-		e := &h[b]
-		gL += e.g
-		hL += e.h
-		nL += e.n
-		if nL < minLeaf || hL < minHessianToSplit {
-			continue
-		}
-		hR := H - hL
-		if n-nL < minLeaf || hR < minHessianToSplit {
-			break // the right child only shrinks
-		}
-		a, c, gR := hL+lam, hR+lam, G-gL
-		num, den := gL*gL*c+gR*gR*a, a*c
-		if num <= bar*den {
-			continue
-		}
-		if gain := num/den - parent; gain > bestGain {
-			bestGain, bestBin = gain, b
-			bar = lowerBar(gain + parent)
-		}
-	}
+	// after it.
+	sc := scan{G: G, H: H, lam: lam, parent: parent, n: n, minLeaf: minLeaf}
+	bestGain, bestBin := sc.leftToRight(h, end)
+	bar := lowerBar(parent) // for the right-to-left scan, as in leftToRightGo
 	if bestBin >= 0 {
+		bar = lowerBar(bestGain + parent)
 		// Sum again to the best bin, in the same order.
 		var gL, hL, nL float64
 		for _, e := range h[:bestBin+1] {
@@ -540,6 +515,78 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 		best = split{gain: bestGain, feature: f, bin: uint8(rtlBin), missingLeft: true, gL: G - gR, hL: H - hR, nL: int(n - nR)}
 	}
 	return best
+}
+
+// scan holds what a node's split scan over one feature's histogram needs.
+type scan struct {
+	G, H, lam, parent, n, minLeaf float64
+}
+
+// leftToRight returns the best positive gain of a split between bins
+// (rows with bin <= b going left) for b < end, and its bin (the first of
+// equal gains), or 0 and -1 when no split is allowed or none has a positive
+// gain. A split is allowed when both sides have at least minLeaf rows and
+// minHessianToSplit hessian. Its gain is splitGain - parent. The vector
+// kernel (scanAVX2) computes the same sums in the same order, so the same
+// bits, as leftToRightGo.
+func (sc *scan) leftToRight(h *hist, end int) (float64, int) {
+	if !useAVX2 || end <= 0 {
+		return sc.leftToRightGo(h, end)
+	}
+	k := [scanConsts][4]float64{scanConsts - 1: {0, 1, 2, 3}}
+	for j, v := range [scanConsts - 1]float64{sc.G, sc.H, sc.lam, sc.parent, sc.n, sc.minLeaf, minHessianToSplit, float64(end), 4} {
+		k[j] = [4]float64{v, v, v, v}
+	}
+	var out [8]float64
+	scanAVX2(h, (end+3)/4, &k, &out)
+	bestGain, bestBin := 0.0, -1
+	for l := range 4 {
+		g, b := out[l], int(out[4+l])
+		if g > bestGain || g == bestGain && g > 0 && b < bestBin {
+			bestGain, bestBin = g, b
+		}
+	}
+	return bestGain, bestBin
+}
+
+// scanConsts is the number of constant vectors scanAVX2 reads: G, H, lam,
+// parent, n, minLeaf, minHessianToSplit, end and 4 in every lane, then the
+// bins of the lanes' first group (0, 1, 2, 3).
+const scanConsts = 10
+
+// leftToRightGo is leftToRight in Go. A bin's gain is num/den - parent
+// (splitGain); the scan divides only where num > bar·den, bar being the best
+// gain so far plus the parent's term lowered by a relative 1e-9, far more
+// than the rounding of these few operations: every bin whose gain beats the
+// best passes, and the division then decides exactly as without the bar.
+func (sc *scan) leftToRightGo(h *hist, end int) (float64, int) {
+	G, H, lam, parent, n, minLeaf := sc.G, sc.H, sc.lam, sc.parent, sc.n, sc.minLeaf
+	bestGain, bestBin := 0.0, -1
+	bar := lowerBar(parent)
+	var gL, hL, nL float64
+	for b := range end {
+		e := &h[b]
+		gL += e.g
+		hL += e.h
+		nL += e.n
+		if nL < minLeaf || hL < minHessianToSplit {
+			continue
+		}
+		hR := H - hL
+		if n-nL < minLeaf || hR < minHessianToSplit {
+			break // the right child only shrinks
+		}
+		a, c, gR := hL+lam, hR+lam, G-gL
+		num, den := gL*gL*c+gR*gR*a, a*c
+		if num <= bar*den {
+			continue
+		}
+		if gain := num/den - parent; gain > bestGain {
+			bestGain, bestBin = gain, b
+			bar = lowerBar(gain + parent)
+		}
+	}
+	return bestGain, bestBin
 }
 
 // lowerBar returns x lowered by a relative 1e-9 (x >= 0): the bar below

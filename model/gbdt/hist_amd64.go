@@ -61,3 +61,8 @@ func subHistAVX2(dst, h *hist)
 //
 //go:noescape
 func partitionAVX2(rows, tmp *int32, n int, col *uint8, colLen int, tab *[256]bool, perm *[256][8]int32) int
+
+// scanAVX2 is scan.leftToRightGo on groups of four bins; see scan_amd64.s.
+//
+//go:noescape
+func scanAVX2(h *hist, groups int, k *[scanConsts][4]float64, out *[8]float64)

@@ -31,3 +31,7 @@ func logisticAVX2(raw, y *float64, gh *gpair, n int, acc *[8]float64) {
 func partitionAVX2(rows, tmp *int32, n int, col *uint8, colLen int, tab *[256]bool, perm *[256][8]int32) int {
 	panic("gbdt: no AVX2 kernel")
 }
+
+func scanAVX2(h *hist, groups int, k *[scanConsts][4]float64, out *[8]float64) {
+	panic("gbdt: no AVX2 kernel")
+}
