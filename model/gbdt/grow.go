@@ -462,9 +462,7 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 	// after it.
 	sc := scan{G: G, H: H, lam: lam, parent: parent, n: n, minLeaf: minLeaf}
 	bestGain, bestBin := sc.leftToRight(h, end)
-	bar := lowerBar(parent) // for the right-to-left scan, as in leftToRightGo
 	if bestBin >= 0 {
-		bar = lowerBar(bestGain + parent)
 		// Sum again to the best bin, in the same order.
 		var gL, hL, nL float64
 		for _, e := range h[:bestBin+1] {
@@ -479,30 +477,11 @@ func (t *trainer) bestSplit(f int32, h *hist, nd *gnode) split {
 		// find the same splits again.
 		return best
 	}
-	// Scan right to left: missing values go left.
+	// Scan right to left, adding up the right side: missing values go left.
+	// The split after j steps leaves bins <= nb-2-j (and missing) on the left.
 	rtlBin := -1
-	var gR, hR, nR float64
-	for b := nb - 2; b >= 0; b-- {
-		e := &h[b+1]
-		gR += e.g
-		hR += e.h
-		nR += e.n
-		if nR < minLeaf || hR < minHessianToSplit {
-			continue
-		}
-		hL := H - hR
-		if n-nR < minLeaf || hL < minHessianToSplit {
-			break // the left child only shrinks
-		}
-		a, c, gL := hL+lam, hR+lam, G-gR
-		num, den := gL*gL*c+gR*gR*a, a*c
-		if num <= bar*den {
-			continue
-		}
-		if gain := num/den - parent; gain > bestGain {
-			bestGain, rtlBin = gain, b
-			bar = lowerBar(gain + parent)
-		}
+	if g, j := sc.walkGo(h, nb-1, -1, nb-1, bestGain); j >= 0 {
+		bestGain, rtlBin = g, nb-2-j
 	}
 	if rtlBin >= 0 {
 		var gR, hR, nR float64
@@ -554,39 +533,47 @@ func (sc *scan) leftToRight(h *hist, end int) (float64, int) {
 // bins of the lanes' first group (0, 1, 2, 3).
 const scanConsts = 10
 
-// leftToRightGo is leftToRight in Go. A bin's gain is num/den - parent
-// (splitGain); the scan divides only where num > bar·den, bar being the best
-// gain so far plus the parent's term lowered by a relative 1e-9, far more
-// than the rounding of these few operations: every bin whose gain beats the
-// best passes, and the division then decides exactly as without the bar.
+// leftToRightGo is leftToRight in Go.
 func (sc *scan) leftToRightGo(h *hist, end int) (float64, int) {
+	return sc.walkGo(h, 0, 1, end, 0)
+}
+
+// walkGo adds up one side of the split bin by bin, from h[first] by step,
+// count bins, and returns the best gain above bestGain (>= 0) of a split
+// after j bins, with that j (the first of equal gains), or bestGain and -1.
+// The gain is symmetric in the sides, so either side may be the one added
+// up. It divides only where num > bar·den, bar being the best gain so far
+// plus the parent's term lowered by a relative 1e-9, far more than the
+// rounding of these few operations: every split whose gain beats the best
+// passes, and the division then decides exactly as without the bar.
+func (sc *scan) walkGo(h *hist, first, step, count int, bestGain float64) (float64, int) {
 	G, H, lam, parent, n, minLeaf := sc.G, sc.H, sc.lam, sc.parent, sc.n, sc.minLeaf
-	bestGain, bestBin := 0.0, -1
-	bar := lowerBar(parent)
-	var gL, hL, nL float64
-	for b := range end {
-		e := &h[b]
-		gL += e.g
-		hL += e.h
-		nL += e.n
-		if nL < minLeaf || hL < minHessianToSplit {
+	best := -1
+	bar := lowerBar(bestGain + parent)
+	var gA, hA, nA float64
+	for j := range count {
+		e := &h[first+j*step]
+		gA += e.g
+		hA += e.h
+		nA += e.n
+		if nA < minLeaf || hA < minHessianToSplit {
 			continue
 		}
-		hR := H - hL
-		if n-nL < minLeaf || hR < minHessianToSplit {
-			break // the right child only shrinks
+		hB := H - hA
+		if n-nA < minLeaf || hB < minHessianToSplit {
+			break // the other side only shrinks
 		}
-		a, c, gR := hL+lam, hR+lam, G-gL
-		num, den := gL*gL*c+gR*gR*a, a*c
+		a, c, gB := hA+lam, hB+lam, G-gA
+		num, den := gA*gA*c+gB*gB*a, a*c
 		if num <= bar*den {
 			continue
 		}
 		if gain := num/den - parent; gain > bestGain {
-			bestGain, bestBin = gain, b
+			bestGain, best = gain, j
 			bar = lowerBar(gain + parent)
 		}
 	}
-	return bestGain, bestBin
+	return bestGain, best
 }
 
 // lowerBar returns x lowered by a relative 1e-9 (x >= 0): the bar below
