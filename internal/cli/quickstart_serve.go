@@ -84,7 +84,8 @@ func (ls *liveServer) stop() error {
 	return ls.stopErr
 }
 
-// flush waits until the prediction log has written what it queued.
+// flush waits until the prediction log has written (or dropped) want
+// records since it started, for 10 s at most.
 func (ls *liveServer) flush(ctx context.Context, want uint64) {
 	deadline := time.Now().Add(10 * time.Second)
 	for ls.plog.Logged()+ls.plog.Dropped() < want && time.Now().Before(deadline) && ctx.Err() == nil {
@@ -93,11 +94,12 @@ func (ls *liveServer) flush(ctx context.Context, want uint64) {
 }
 
 // traffic sends one request per row of f (target excluded) to endpoint,
-// then the rows' true labels as feedback, and returns the variants that
-// answered.
+// then the rows' true labels as feedback, waits until the prediction log
+// has written the requests, and returns the variants that answered.
 func (ls *liveServer) traffic(ctx context.Context, endpoint string, f *frame.Frame, rows []int, target string) (map[string]int, error) {
 	tcol := f.ColumnIndex(target)
 	answered := map[string]int{}
+	logged := ls.plog.Logged() + ls.plog.Dropped()
 	var fb []map[string]any
 	for _, i := range rows {
 		body := instanceJSON(f, i, target)
@@ -119,6 +121,8 @@ func (ls *liveServer) traffic(ctx context.Context, endpoint string, f *frame.Fra
 			return nil, err
 		}
 	}
+	// One request, one row, one record: wait for them to be logged.
+	ls.flush(ctx, logged+uint64(len(rows)))
 	return answered, nil
 }
 
@@ -190,7 +194,6 @@ func (ls *liveServer) runCanary(ctx context.Context, endpoint string, f *frame.F
 			return sent, err
 		}
 		sent += len(chunk)
-		ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(chunk)))
 		time.Sleep(interval)
 		steps, err := ls.ctrl.Tick(ctx)
 		if err != nil {
@@ -332,7 +335,6 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 	if _, err := ls.traffic(ctx, "deflect", wf, rows[:half], target); err != nil {
 		return err
 	}
-	ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(half))
 	now := time.Now().UTC().Add(time.Second)
 	rep, err := e.monitorWindow(ctx, "deflect", start, now, 0, nil)
 	if err != nil {
@@ -427,7 +429,6 @@ func (app *App) quickstartWeek(ctx context.Context, e *env, dir string, year []q
 	if _, err := ls.traffic(ctx, "deflect", wf, rest, target); err != nil {
 		return err
 	}
-	ls.flush(ctx, ls.plog.Logged()+ls.plog.Dropped()+uint64(len(rest)))
 	fmt.Fprintf(out, "   the rest of the week (%d requests) on %s:\n", len(rest), spec.Primary().Ref())
 	return alerts(after, time.Now().UTC().Add(time.Second))
 }
