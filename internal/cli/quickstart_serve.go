@@ -444,8 +444,14 @@ func printCanaryStep(w io.Writer, st deploy.Step) {
 	if !an.Passed {
 		verdict = "failed: " + strings.Join(an.Failures, "; ")
 	}
-	fmt.Fprintf(w, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %.2f ms, online accuracy %s: %s -> %s\n",
-		an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, an.Canary.P99Ms, acc, verdict, st.Action)
+	p99 := time.Duration(an.Canary.P99Ms * float64(time.Millisecond))
+	if p99 < time.Millisecond {
+		p99 = p99.Round(100 * time.Nanosecond)
+	} else {
+		p99 = p99.Round(10 * time.Microsecond)
+	}
+	fmt.Fprintf(w, "   canary at %d%%: %d requests, error rate %.1f%%, p99 %v, online accuracy %s: %s -> %s\n",
+		an.Percent, an.Canary.Requests, 100*an.Canary.ErrorRate, p99, acc, verdict, st.Action)
 }
 
 // every calls f every interval until ctx ends.
