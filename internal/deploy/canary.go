@@ -377,24 +377,13 @@ func (c *Controller) canaryStart(ctx context.Context, d *mlw.Deployment, spec *S
 	return first.CreatedAt, nil
 }
 
-// Run ticks until ctx ends.
+// Run ticks now and every Every until ctx ends.
 func (c *Controller) Run(ctx context.Context) {
-	every := c.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	repeat(ctx, c.Every, func() {
 		if _, err := c.Tick(ctx); err != nil && ctx.Err() == nil {
 			c.log().Error("canary controller", "err", mlw.ErrorMessage(err))
 		}
-	}
+	})
 }
 
 func (c *Controller) log() *slog.Logger {

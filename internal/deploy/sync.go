@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -201,36 +202,34 @@ func (s *Syncer) log() *slog.Logger {
 func (s *Syncer) Applied() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.applied))
-	for k, v := range s.applied {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.applied)
 }
 
 // Failures returns the endpoints whose latest revision could not be applied.
 func (s *Syncer) Failures() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]string, len(s.failed))
-	for k, v := range s.failed {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.failed)
 }
 
-// Run syncs every Interval until ctx ends.
+// Run syncs now and every Interval (default 1 s) until ctx ends.
 func (s *Syncer) Run(ctx context.Context) {
-	every := s.Interval
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, s.Interval, func() {
 		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 			s.log().Error("deployments not read", "err", mlw.ErrorMessage(err))
 		}
+	})
+}
+
+// repeat calls f now and then every interval (default 1 s) until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, f func()) {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f()
 		select {
 		case <-ctx.Done():
 			return

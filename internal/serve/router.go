@@ -153,20 +153,14 @@ func (r *Route) Primary() *Variant {
 
 // KeyHash hashes a sticky key (a header value, or an input value as its text:
 // the number 42 and the string "42" are the same key) for Route.Pick.
-func KeyHash(s string) uint64 {
-	h := uint64(14695981039346656037) // FNV-1a, then a 64-bit finaliser
+func KeyHash(s string) uint64 { return keyHash(s) }
+
+// keyHash is KeyHash for a string or its bytes: FNV-1a, then a 64-bit
+// finaliser.
+func keyHash[T string | []byte](s T) uint64 {
+	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return mix(h)
-}
-
-// keyHashBytes is KeyHash for bytes.
-func keyHashBytes(s []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range s {
-		h ^= uint64(c)
 		h *= 1099511628211
 	}
 	return mix(h)
@@ -300,7 +294,7 @@ func stickyKey(r *Route, header http.Header, b *batch) uint64 {
 				return KeyHash(c.str)
 			case cellNum:
 				var buf [32]byte
-				return keyHashBytes(jsonw.AppendNumber(buf[:0], c.num))
+				return keyHash(jsonw.AppendNumber(buf[:0], c.num))
 			}
 		}
 	}

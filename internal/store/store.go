@@ -427,6 +427,39 @@ type ReleaseLeaseParams struct {
 	Name, Holder string
 }
 
+// ValidateFeedback returns the EINVALID error of item i of a feedback
+// batch, if it has one: an empty endpoint, request id or label, or a
+// negative row.
+func ValidateFeedback(i int, f *mlw.Feedback) error {
+	switch {
+	case f.Endpoint == "":
+		return mlw.Errorf(mlw.EINVALID, "feedback %d: endpoint is empty", i)
+	case f.RequestID == "":
+		return mlw.Errorf(mlw.EINVALID, "feedback %d: request id is empty", i)
+	case f.Label == "":
+		return mlw.Errorf(mlw.EINVALID, "feedback %d: label is empty", i)
+	case f.Row < 0:
+		return mlw.Errorf(mlw.EINVALID, "feedback %d: row %d is negative", i, f.Row)
+	}
+	return nil
+}
+
+// ValidateAlertEvent returns the EINVALID error of an alert event, if it
+// has one: an empty endpoint or rule, or a state other than firing and
+// resolved.
+func ValidateAlertEvent(e *mlw.AlertEvent) error {
+	switch {
+	case e.Endpoint == "":
+		return mlw.Errorf(mlw.EINVALID, "alert event: endpoint is empty")
+	case e.Rule == "":
+		return mlw.Errorf(mlw.EINVALID, "alert event of endpoint %s: rule is empty", e.Endpoint)
+	case e.State != mlw.AlertFiring && e.State != mlw.AlertResolved:
+		return mlw.Errorf(mlw.EINVALID, "alert event of endpoint %s: state %q is neither %q nor %q",
+			e.Endpoint, e.State, mlw.AlertFiring, mlw.AlertResolved)
+	}
+	return nil
+}
+
 // ValidateLease returns the EINVALID error of an AcquireLease call, if any.
 func ValidateLease(p *AcquireLeaseParams) error {
 	switch {

@@ -213,7 +213,7 @@ func (db *DB) RecordFeedback(ctx context.Context, p *store.RecordFeedbackParams)
 	)
 	for i := range p.Feedback {
 		f := &p.Feedback[i]
-		if err := validateFeedback(i, f); err != nil {
+		if err := store.ValidateFeedback(i, f); err != nil {
 			return err
 		}
 		endpoints[i], requestIDs[i], rowIndexes[i], labels[i], times[i] = f.Endpoint, f.RequestID, int64(f.Row), f.Label, db.stamp(f.At)
@@ -231,28 +231,12 @@ func (db *DB) RecordFeedback(ctx context.Context, p *store.RecordFeedbackParams)
 	return nil
 }
 
-// validateFeedback returns the EINVALID error of item i of a feedback batch,
-// if it has one.
-func validateFeedback(i int, f *mlw.Feedback) error {
-	switch {
-	case f.Endpoint == "":
-		return mlw.Errorf(mlw.EINVALID, "feedback %d: endpoint is empty", i)
-	case f.RequestID == "":
-		return mlw.Errorf(mlw.EINVALID, "feedback %d: request id is empty", i)
-	case f.Label == "":
-		return mlw.Errorf(mlw.EINVALID, "feedback %d: label is empty", i)
-	case f.Row < 0:
-		return mlw.Errorf(mlw.EINVALID, "feedback %d: row %d is negative", i, f.Row)
-	}
-	return nil
-}
-
 // AppendAlertEvent stores an alert event, assigning ID and, when zero, At,
 // with its audit event if any. It returns EINVALID for an empty endpoint or
 // rule, or a state other than firing and resolved.
 func (db *DB) AppendAlertEvent(ctx context.Context, p *store.AppendAlertEventParams) (*mlw.AlertEvent, error) {
 	e := p.Event
-	if err := validateAlertEvent(&e); err != nil {
+	if err := store.ValidateAlertEvent(&e); err != nil {
 		return nil, err
 	}
 	e.At = db.stamp(e.At)
@@ -275,21 +259,6 @@ func (db *DB) AppendAlertEvent(ctx context.Context, p *store.AppendAlertEventPar
 		return nil, err
 	}
 	return &e, nil
-}
-
-// validateAlertEvent returns the EINVALID error of an alert event, if it has
-// one.
-func validateAlertEvent(e *mlw.AlertEvent) error {
-	switch {
-	case e.Endpoint == "":
-		return mlw.Errorf(mlw.EINVALID, "alert event: endpoint is empty")
-	case e.Rule == "":
-		return mlw.Errorf(mlw.EINVALID, "alert event of endpoint %s: rule is empty", e.Endpoint)
-	case e.State != mlw.AlertFiring && e.State != mlw.AlertResolved:
-		return mlw.Errorf(mlw.EINVALID, "alert event of endpoint %s: state %q is neither %q nor %q",
-			e.Endpoint, e.State, mlw.AlertFiring, mlw.AlertResolved)
-	}
-	return nil
 }
 
 // ListAlertEvents returns alert events ordered by At then ID, of Endpoint
