@@ -3,10 +3,8 @@ package predlog
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -130,24 +128,7 @@ func (*benchBody) Close() error { return nil }
 func BenchmarkHandler(b *testing.B) {
 	m := gbdt30(b)
 	for _, rows := range []int{1, 64} {
-		var sb strings.Builder
-		r := rand.New(rand.NewPCG(3, 4))
-		sb.WriteString(`{"instances": [`)
-		for i := range rows {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('{')
-			for j := range 30 {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(`"f` + strconv.Itoa(j) + `": ` + strconv.FormatFloat(r.NormFloat64(), 'f', 6, 64))
-			}
-			sb.WriteByte('}')
-		}
-		sb.WriteString("]}")
-		body := []byte(sb.String())
+		body := testmodels.GBDT30Body(rows)
 		for _, logged := range []bool{false, true} {
 			b.Run("rows="+strconv.Itoa(rows)+"/log="+strconv.FormatBool(logged), func(b *testing.B) {
 				route, err := serve.Single(&serve.Variant{Name: "primary", Model: m})

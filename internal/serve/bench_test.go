@@ -3,7 +3,6 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,28 +33,6 @@ func gbdt30(tb testing.TB) *Model {
 	return gbdt30Model
 }
 
-// synthBody is a simple JSON request of rows rows of f0..f29.
-func synthBody(rows int) []byte {
-	r := rand.New(rand.NewPCG(3, 4))
-	var b bytes.Buffer
-	b.WriteString(`{"instances": [`)
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('{')
-		for j := range 30 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(`"f` + strconv.Itoa(j) + `": ` + strconv.FormatFloat(r.NormFloat64(), 'f', 6, 64))
-		}
-		b.WriteByte('}')
-	}
-	b.WriteString("]}")
-	return b.Bytes()
-}
-
 // BenchmarkPredictCore is the per-request work after decoding: binding rows
 // to the signature, the feature pipeline and the estimator. It allocates
 // nothing once warm.
@@ -64,7 +41,7 @@ func BenchmarkPredictCore(b *testing.B) {
 		b.Run("model=gbdt100x30/rows="+strconv.Itoa(rows), func(b *testing.B) {
 			m := gbdt30(b)
 			var bt batch
-			require.NoError(b, decodePredict(synthBody(rows), &bt, limits{maxRows: 1024, maxDepth: 32}))
+			require.NoError(b, decodePredict(testmodels.GBDT30Body(rows), &bt, limits{maxRows: 1024, maxDepth: 32}))
 			var p prediction
 			require.NoError(b, m.bind(&p, &bt))
 			require.NoError(b, m.predict(&p, rows, time.Time{}))
@@ -94,7 +71,7 @@ func BenchmarkPredictCore(b *testing.B) {
 // BenchmarkDecodeInstances compares the hand-written decoder with
 // encoding/json reading the same one-row, 30-column body.
 func BenchmarkDecodeInstances(b *testing.B) {
-	body := synthBody(1)
+	body := testmodels.GBDT30Body(1)
 	b.Run("decoder=mlw", func(b *testing.B) {
 		var bt batch
 		b.ReportAllocs()
@@ -148,7 +125,7 @@ func BenchmarkHandler(b *testing.B) {
 	b.Cleanup(func() { _ = s.Stop() })
 	for _, proto := range []string{"predict", "infer"} {
 		b.Run("protocol="+proto, func(b *testing.B) {
-			body, path := synthBody(1), "/v1/endpoints/synth/predict"
+			body, path := testmodels.GBDT30Body(1), "/v1/endpoints/synth/predict"
 			if proto == "infer" {
 				path = "/v2/models/synth/infer"
 				var sb strings.Builder

@@ -8,6 +8,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,4 +64,28 @@ func GBDT30(tb testing.TB) *bundle.Bundle {
 	})
 	require.NotNil(tb, gbdt30Bundle, "the fixture failed to fit in an earlier test")
 	return gbdt30Bundle
+}
+
+// GBDT30Body is a request in the simple JSON form for GBDT30: rows rows of
+// f0…f29, numbers with six decimals as clients send them, the same for
+// every call.
+func GBDT30Body(rows int) []byte {
+	r := rand.New(rand.NewPCG(3, 4))
+	var b strings.Builder
+	b.WriteString(`{"instances": [`)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('{')
+		for j := range 30 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`"f` + strconv.Itoa(j) + `": ` + strconv.FormatFloat(r.NormFloat64(), 'f', 6, 64))
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return []byte(b.String())
 }
