@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"html/template"
@@ -24,16 +23,11 @@ const maxDriftSeries = 8
 // traffic, drift and the online metric over time, and tables of drift,
 // data quality and alerts. The same report gives the same bytes.
 func WriteHTML(w io.Writer, r *Report) error {
-	var body bytes.Buffer
-	if err := htmlTemplate.Execute(&body, newHTMLView(r)); err != nil {
-		return fmt.Errorf("render monitoring report: %w", err)
-	}
-	title := "Monitoring of " + cmp.Or(r.Endpoint, "an endpoint")
-	page, err := report.Page(title, template.HTML(body.String()))
+	page, err := report.RenderPage("Monitoring of "+cmp.Or(r.Endpoint, "an endpoint"), htmlTemplate, newHTMLView(r))
 	if err != nil {
 		return fmt.Errorf("render monitoring report: %w", err)
 	}
-	_, err = io.WriteString(w, page)
+	_, err = w.Write(page)
 	return err
 }
 

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	htmltemplate "html/template"
@@ -22,19 +21,14 @@ import (
 // examples of errors. The page has no scripts and fetches nothing, and the
 // same report gives the same bytes.
 func EvaluationHTML(r *evaluate.Report, title string) ([]byte, error) {
-	var body bytes.Buffer
-	data := struct {
+	page, err := RenderPage(title, evalTemplate, struct {
 		CSS string
 		V   *evalView
-	}{evalCSS, newEvalView(r, title)}
-	if err := evalTemplate.Execute(&body, data); err != nil {
-		return nil, fmt.Errorf("render evaluation: %w", err)
-	}
-	page, err := Page(title, htmltemplate.HTML(body.String()))
+	}{evalCSS, newEvalView(r, title)})
 	if err != nil {
 		return nil, fmt.Errorf("render evaluation: %w", err)
 	}
-	return []byte(page), nil
+	return page, nil
 }
 
 // evalView is what the evaluation template shows, prepared in Go.

@@ -61,3 +61,17 @@ func Page(title string, body template.HTML) (string, error) {
 	}{title, template.CSS(pageCSS), body})
 	return b.String(), err
 }
+
+// RenderPage executes body with data and wraps the result with Page: the
+// bytes of a complete self-contained document.
+func RenderPage(title string, body *template.Template, data any) ([]byte, error) {
+	var b strings.Builder
+	if err := body.Execute(&b, data); err != nil {
+		return nil, err
+	}
+	page, err := Page(title, template.HTML(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	return []byte(page), nil
+}

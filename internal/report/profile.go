@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	htmltemplate "html/template"
@@ -22,19 +21,14 @@ import (
 // most frequent values. The page has no scripts and fetches nothing, and the
 // same profile gives the same bytes.
 func ProfileHTML(p *profile.Profile, title string) ([]byte, error) {
-	var body bytes.Buffer
-	data := struct {
+	page, err := RenderPage(title, profileTemplate, struct {
 		CSS string
 		V   *profileView
-	}{profileCSS, newProfileView(p, title)}
-	if err := profileTemplate.Execute(&body, data); err != nil {
-		return nil, fmt.Errorf("render profile: %w", err)
-	}
-	page, err := Page(title, htmltemplate.HTML(body.String()))
+	}{profileCSS, newProfileView(p, title)})
 	if err != nil {
 		return nil, fmt.Errorf("render profile: %w", err)
 	}
-	return []byte(page), nil
+	return page, nil
 }
 
 // profileView is what the profile template shows, prepared in Go.

@@ -122,15 +122,11 @@ func (p *Proposal) Markdown() ([]byte, error) {
 
 // HTML renders the proposal as one self-contained HTML file.
 func (p *Proposal) HTML() ([]byte, error) {
-	var body bytes.Buffer
-	if err := htmlTemplate.Execute(&body, p); err != nil {
-		return nil, fmt.Errorf("render proposal: %w", err)
-	}
-	page, err := Page("ML Project Proposal: "+p.Project, htmltemplate.HTML(body.String()))
+	page, err := RenderPage("ML Project Proposal: "+p.Project, htmlTemplate, p)
 	if err != nil {
 		return nil, fmt.Errorf("render proposal: %w", err)
 	}
-	return []byte(page), nil
+	return page, nil
 }
 
 const proposalMarkdown = `# ML Project Proposal: {{.Project}}

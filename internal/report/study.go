@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	htmltemplate "html/template"
@@ -36,19 +35,14 @@ type Study struct {
 // of the score against each parameter, and the table of trials. The page has
 // no scripts and fetches nothing, and the same study gives the same bytes.
 func StudyHTML(s *Study, title string) ([]byte, error) {
-	var body bytes.Buffer
-	data := struct {
+	page, err := RenderPage(title, studyTemplate, struct {
 		CSS string
 		V   *studyView
-	}{studyCSS, newStudyView(s, title)}
-	if err := studyTemplate.Execute(&body, data); err != nil {
-		return nil, fmt.Errorf("render study: %w", err)
-	}
-	page, err := Page(title, htmltemplate.HTML(body.String()))
+	}{studyCSS, newStudyView(s, title)})
 	if err != nil {
 		return nil, fmt.Errorf("render study: %w", err)
 	}
-	return []byte(page), nil
+	return page, nil
 }
 
 // studyView is what the study template shows, prepared in Go.
