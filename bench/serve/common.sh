@@ -2,7 +2,8 @@
 # after ROWS is set: the data (generated once into $DATA), a temporary
 # directory $out removed on exit with the processes listed in $pids, the
 # serve-bench binary $bin, and the fitted bundle $out/model.mlwb with one
-# request body $out/body.json. NEED_WRK=1 checks that wrk is installed.
+# request body $out/body.json, the wrk script $out/post.lua that posts it,
+# and load, the load average. NEED_WRK=1 checks that wrk is installed.
 DATA=${DATA:-/tmp/synth}
 GEN_SYNTH=${GEN_SYNTH:-/work/shared/bench/gen_synth.py}
 PY=${PY:-/usr/bin/python3}
@@ -23,3 +24,12 @@ trap cleanup EXIT INT TERM
 (cd "$here" && go build -o "$out/serve-bench" .)
 bin=$out/serve-bench
 "$bin" fit -csv "$csv" -out "$out"
+
+cat >"$out/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$out/body.json")
+wrk.body = f:read("*a")
+f:close()
+EOF
+load() { cut -d' ' -f1-3 /proc/loadavg; }

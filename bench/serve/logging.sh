@@ -52,14 +52,6 @@ pids="$plain_pid $logged_pid"
 "$bin" seq -url "http://$PLAIN$path" -body "$out/body.json" -n 10 >/dev/null # answers 200
 "$bin" seq -url "http://$LOGGED$path" -body "$out/body.json" -n 10 >/dev/null
 
-cat >"$out/post.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$out/body.json")
-wrk.body = f:read("*a")
-f:close()
-EOF
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "rows=$ROWS nproc=$(nproc) rounds=$ROUNDS duration=${DURATION}s conns=$CONNS load before: $(load)"
 addr_of() {
 	case $1 in

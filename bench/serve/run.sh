@@ -70,14 +70,6 @@ pids="$bare_pid $mlw_pid $fast_pid $fast1_pid $fastt_pid"
 "$bin" wait -url "http://$FASTT/healthz"
 "$bin" seq -url "http://$MLW$path" -body "$out/body.json" -n 10 >/dev/null # answers 200
 
-cat >"$out/post.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$out/body.json")
-wrk.body = f:read("*a")
-f:close()
-EOF
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "rows=$ROWS nproc=$(nproc) rounds=$ROUNDS duration=${DURATION}s conns=$CONNS load before: $(load)"
 addr_of() {
 	case $1 in

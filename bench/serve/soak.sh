@@ -42,7 +42,6 @@ pids=$srv
 "$bin" wait -url "http://$ADDR/healthz"
 "$bin" seq -url "http://$ADDR$path" -body "$out/body.json" -n 10 >/dev/null # answers 200
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "rows=$ROWS nproc=$(nproc) soak=${SOAK}s rate=$RATE/s monitor every $EVERY, sample every ${SAMPLE}s; load before: $(load)"
 sample() { # SECONDS
 	rss=$("$bin" rss -pid $srv)
