@@ -98,6 +98,10 @@ type DB struct {
 	write *sql.DB // one connection; every transaction on it begins IMMEDIATE
 	read  *sql.DB // read-only connections
 
+	// locked is the error of a database another process holds locked, one
+	// value: Open tries again on it and on nothing else.
+	locked error
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -118,7 +122,8 @@ func OpenConfig(ctx context.Context, cfg Config) (*DB, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	db := &DB{path: cfg.Path, now: cfg.Now}
+	db := &DB{path: cfg.Path, now: cfg.Now,
+		locked: mlw.Errorf(mlw.EUNAVAILABLE, "store %s is locked by another process", cfg.Path)}
 	var err error
 	if db.write, err = sql.Open("sqlite", cfg.dsn(true)); err != nil {
 		return nil, db.interpretError(err, "open store "+cfg.Path)
@@ -146,7 +151,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*DB, error) {
 		if err == nil {
 			return db, nil
 		}
-		if err.Error() != db.errLocked().Error() || !time.Now().Before(deadline) {
+		if err != db.locked || !time.Now().Before(deadline) { //nolint:errorlint // the DB's own value, never wrapped
 			db.Close()
 			return nil, err
 		}
@@ -244,7 +249,7 @@ func (db *DB) interpretError(err error, thing string) error {
 		code := se.Code()
 		switch code & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return db.errLocked()
+			return db.locked
 		case sqlite3.SQLITE_INTERRUPT:
 			return fmt.Errorf("%s: %w", thing, context.Canceled)
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
@@ -263,11 +268,6 @@ func (db *DB) interpretError(err error, thing string) error {
 		}
 	}
 	return fmt.Errorf("%s: %v", thing, err)
-}
-
-// errLocked returns the error of a database another process holds locked.
-func (db *DB) errLocked() error {
-	return mlw.Errorf(mlw.EUNAVAILABLE, "store %s is locked by another process", db.path)
 }
 
 // errNewer is the error of a store whose schema is newer than this binary's.
