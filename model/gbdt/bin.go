@@ -105,7 +105,11 @@ func findThresholds(vals []float64, maxBins int, keys []uint64) []float64 {
 		t = make([]float64, 0, distinct-1)
 		for i := 1; i < len(vals); i++ {
 			if vals[i] != vals[i-1] {
-				t = append(t, (vals[i-1]+vals[i])*0.5)
+				m := (vals[i-1] + vals[i]) * 0.5
+				if m != m { // -Inf and +Inf
+					m = 0
+				}
+				t = append(t, m)
 			}
 		}
 	} else {
@@ -122,6 +126,9 @@ func findThresholds(vals []float64, maxBins int, keys []uint64) []float64 {
 			}
 			a, b := vals[int(lo)], vals[int(lo)+1]
 			t[i] = b - (b-a)*0.5 // numpy's _lerp with gamma 0.5
+			if t[i] != t[i] {    // a and b equal infinities, or -Inf and +Inf
+				t[i] = min(max(a, 0), b)
+			}
 		}
 	}
 	for i, v := range t {

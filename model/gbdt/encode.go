@@ -374,7 +374,7 @@ func (d *decoder) fitted(f *fitted) {
 		}
 		isChild[r] = true // a node is the root of one tree at most
 	}
-	f.depth = treeDepths(f.nodes, f.roots)
+	f.prepare()
 	if f.nIter > 0 && nn == 0 {
 		d.fail("trees without nodes")
 	}

@@ -158,7 +158,7 @@ func (m *Model) Fit(ctx context.Context, p *model.Problem) error {
 	if err != nil {
 		return err
 	}
-	f.task, f.nFeatures, f.loss, f.nOut = p.Task, p.X.Cols, loss, nOut
+	f.task, f.loss, f.nOut = p.Task, loss, nOut
 	if p.Task.IsClassification() {
 		f.classes = p.Classes
 	}
@@ -436,7 +436,7 @@ func (b *booster) chunked(n int, fn func(lo, hi int)) {
 func (b *booster) run(ctx context.Context) (*fitted, error) {
 	cfg, t := b.cfg, b.t
 	n, nOut := t.n, b.nOut
-	f := &fitted{baseline: baseline(b.loss, nOut, b.train.y, b.train.w), task: b.task, nOut: nOut}
+	f := &fitted{baseline: baseline(b.loss, nOut, b.train.y, b.train.w), task: b.task, nOut: nOut, nFeatures: b.t.nf}
 	if b.task.IsClassification() {
 		f.classes = b.classes
 	}
@@ -583,7 +583,7 @@ func (b *booster) finish() {
 		}
 	}
 	f.bitsets = slices.Clip(f.bitsets[:used])
-	f.depth = treeDepths(f.nodes, f.roots)
+	f.prepare()
 	f.importances = make([]float64, t.nf)
 	var total float64
 	for i, nd := range f.nodes {

@@ -263,6 +263,7 @@ type fitted struct {
 	nIter   int
 	roots   []int32
 	depth   []int32 // of each tree, derived from the nodes
+	plan    plan    // derived from the nodes (prepare)
 	nodes   []node
 	bitsets []bitset
 	// importances is the normalised total gain of each feature.

@@ -83,6 +83,43 @@ func TestFindThresholdsMatchesSklearn(t *testing.T) {
 	}
 }
 
+// TestFindThresholdsInfinite checks that infinite values give no NaN
+// threshold (scikit-learn refuses them; mlw bins them at the ends).
+func TestFindThresholdsInfinite(t *testing.T) {
+	t.Parallel()
+	inf := math.Inf(1)
+	many := make([]float64, 0, 1000)
+	for i := range 1000 {
+		switch i % 4 {
+		case 0:
+			many = append(many, -inf)
+		case 1:
+			many = append(many, inf)
+		default:
+			many = append(many, float64(i))
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		vals []float64
+		bins int
+		want []float64
+	}{
+		{"both infinities", []float64{-inf, inf, inf}, 255, []float64{0}},
+		{"with finite", []float64{-inf, 1, 3, inf}, 255, []float64{-inf, 2, almostInf}},
+	} {
+		require.Equal(t, tc.want, findThresholds(slices.Clone(tc.vals), tc.bins, nil), tc.name)
+	}
+	// Quantiles: a quarter of the values at each infinity.
+	got := findThresholds(many, 16, nil)
+	require.Len(t, got, 15)
+	for i, v := range got {
+		require.False(t, math.IsNaN(v), "threshold %d", i)
+	}
+	require.Equal(t, -inf, got[0])
+	require.Equal(t, almostInf, got[14])
+}
+
 func TestBinOf(t *testing.T) {
 	t.Parallel()
 	th := []float64{1, 2, 3}

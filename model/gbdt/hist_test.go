@@ -1,8 +1,6 @@
 package gbdt
 
 import (
-	"context"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -80,40 +78,4 @@ func TestHistKernelsAgree(t *testing.T) {
 	require.Panics(t, func() { histRows4(&hs, &cols, []int32{0, int32(n)}, ogh) })
 	require.Panics(t, func() { histRows4(&hs, &cols, []int32{-1}, ogh) })
 	t.Logf("AVX2 kernels: %v", useAVX2)
-}
-
-// TestWalkAgrees checks the assembly walk against the Go one, missing
-// values included.
-func TestWalkAgrees(t *testing.T) {
-	t.Parallel()
-	p := synthClassification(t, 3000, 6, 2)
-	r := newRNG(8, 8)
-	for i := range p.X.Data {
-		if r.intn(10) == 0 {
-			p.X.Data[i] = math.NaN()
-		}
-	}
-	var m Model
-	m.MaxIter = 20
-	require.NoError(t, m.Fit(context.Background(), p))
-	f := &m.fit
-	require.Empty(t, f.bitsets)
-	for i := 0; i+lanes <= 512; i += lanes {
-		var offs [lanes]int
-		for l := range offs {
-			offs[l] = (i + l) * p.X.Cols
-		}
-		for ti, root := range f.roots {
-			var got, want [lanes]int32
-			for l := range got {
-				got[l], want[l] = root, root
-			}
-			walkNum(f.nodes, &got, p.X.Data, &offs, f.depth[ti])
-			walkNumGo(f.nodes, &want, p.X.Data, &offs, f.depth[ti])
-			require.Equal(t, want, got)
-			for l, j := range got {
-				require.Equal(t, j, f.nodes[j].left, "lane %d is not at a leaf", l)
-			}
-		}
-	}
 }

@@ -20,7 +20,11 @@ func histRows4AVX2(hs *[4]*hist, cols *[4]*uint8, rows *int32, ogh *gpair, n, co
 
 func subHistAVX2(dst, h *hist) { panic("gbdt: no AVX2 kernel") }
 
-func walkNumAsm(nodes *node, nn int, at *[16]int32, data *float64, offs *[16]int, steps int32) bool {
+func walkFastAsm(nodes *fastNode, nn int, at *[16]int32, data *float64, offs *[16]int, steps int32) bool {
+	panic("gbdt: no assembly walk")
+}
+
+func walkRowAsm(nodes *fastNode, nn int, at *[16]int32, row *float64, steps int32) bool {
 	panic("gbdt: no assembly walk")
 }
 

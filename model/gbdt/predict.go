@@ -82,12 +82,8 @@ const lanes = 16
 // reached in at. A step takes the child left+gt-nl, where gt is 1 when x is
 // not <= thr (NaN included) or not in the categorical split's set, and nl is
 // 1 when x is NaN and NaN goes left: no branch but on the kind of split,
-// which is predictable. Models without categorical splits take walkNum.
+// which is predictable. Models the fast walk serves (walk.go) take it instead.
 func walk(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
-	if len(bits) == 0 {
-		walkNum(nodes, at, data, offs, steps)
-		return
-	}
 	for range steps {
 		for l := range at {
 			nd := &nodes[at[l]]
@@ -97,30 +93,6 @@ func walk(nodes []node, bits []bitset, at *[lanes]int32, data []float64, offs *[
 				gt = b2i(!bits[nd.cat].hasFloat(x))
 			}
 			at[l] = nd.left + gt - b2i(x != x)&b2i(nd.missingLeft)
-		}
-	}
-}
-
-// walkNum is walk for trees with numerical splits only, in assembly on
-// amd64 (walk_amd64.s). The callers guarantee that every feature a node
-// reads is inside data at every offset.
-func walkNum(nodes []node, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
-	if useAsmWalk && steps > 0 {
-		if !walkNumAsm(&nodes[0], len(nodes), at, &data[0], offs, steps) {
-			panic("gbdt: node index out of range")
-		}
-		return
-	}
-	walkNumGo(nodes, at, data, offs, steps)
-}
-
-// walkNumGo is walkNum in Go, the reference of the assembly walk.
-func walkNumGo(nodes []node, at *[lanes]int32, data []float64, offs *[lanes]int, steps int32) {
-	for range steps {
-		for l := range at {
-			nd := &nodes[at[l]]
-			x := data[offs[l]+int(nd.feature)]
-			at[l] = nd.left + b2i(!(x <= nd.thr)) - b2i(x != x)&b2i(nd.missingLeft)
 		}
 	}
 }
@@ -145,8 +117,16 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 	}
 	dst = dst[:need]
 	i := 0
-	for ; i+lanes <= X.Rows; i += lanes {
-		f.predictRows(dst[i*out:(i+lanes)*out], X, i)
+	if X.Rows >= lanes {
+		var xx []float64 // the expanded rows of the fast walk
+		if f.plan.fast != nil {
+			p := getRows(lanes * 2 * X.Cols)
+			defer rowScratch.Put(p)
+			xx = *p
+		}
+		for ; i+lanes <= X.Rows; i += lanes {
+			f.predictRows(dst[i*out:(i+lanes)*out], X, i, xx)
+		}
 	}
 	for ; i < X.Rows; i++ {
 		f.predictRow(dst[i*out:(i+1)*out], X.Data[i*X.Cols:(i+1)*X.Cols])
@@ -157,11 +137,21 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 // predictRows writes the predictions of the lanes rows X[i:i+lanes] into o,
 // walking every tree for the rows in lockstep. Every row's raw score is the
 // baseline plus the tree outputs in tree order, as in predictRow, so that a
-// row's prediction does not depend on the rows around it.
-func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
+// row's prediction does not depend on the rows around it. The fast walk
+// expands the rows into xx (lanes*2*X.Cols values); xx is nil for the
+// general walk.
+func (f *fitted) predictRows(o []float64, X model.Matrix, i int, xx []float64) {
 	var offs [lanes]int
+	data := X.Data
 	for l := range offs {
 		offs[l] = (i + l) * X.Cols
+		if xx != nil {
+			expand(xx[l*2*X.Cols:], X.Data[offs[l]:offs[l]+X.Cols])
+			offs[l] = l * 2 * X.Cols
+		}
+	}
+	if xx != nil {
+		data = xx
 	}
 	k := f.nOut
 	var acc [lanes]float64
@@ -174,7 +164,11 @@ func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
 			for l := range at {
 				at[l] = f.roots[t]
 			}
-			walk(f.nodes, f.bitsets, &at, X.Data, &offs, f.depth[t])
+			if xx != nil {
+				walkFast(f.plan.fast, &at, data, &offs, f.depth[t])
+			} else {
+				walk(f.nodes, f.bitsets, &at, data, &offs, f.depth[t])
+			}
 			for l, j := range at {
 				acc[l] += f.nodes[j].out
 			}
@@ -194,31 +188,48 @@ func (f *fitted) predictRows(o []float64, X model.Matrix, i int) {
 	}
 }
 
+// stackFeatures bounds the features of a row that predictRow expands on
+// the stack; wider rows take scratch from rowScratch.
+const stackFeatures = 64
+
 // predictRow writes the prediction of one row into o (len Outputs()),
-// walking lanes trees at a time in lockstep.
+// walking the plan's groups of trees in lockstep and adding the leaves'
+// outputs in tree order.
 func (f *fitted) predictRow(o, row []float64) {
-	var offs [lanes]int // every lane reads row
-	var at [lanes]int32
+	var buf [2 * stackFeatures]float64
+	var xx []float64 // the expanded row of the fast walk
+	if f.plan.fast != nil {
+		if len(row) <= stackFeatures {
+			xx = buf[:2*len(row)]
+		} else {
+			p := getRows(2 * len(row))
+			defer rowScratch.Put(p)
+			xx = *p
+		}
+		expand(xx, row)
+	}
+	var offs [lanes]int // the general walk: every lane reads row
+	var leaf [chunkTrees + 1]int32
 	k := f.nOut
 	for c := range k {
 		r := f.baseline[c]
-		// The trees of output c are roots[c], roots[c+k], ...
-		n := (len(f.roots) - c + k - 1) / k
-		j := 0
-		for ; j+lanes <= n; j += lanes {
-			var steps int32
-			for l := range at {
-				t := c + (j+l)*k
-				at[l] = f.roots[t]
-				steps = max(steps, f.depth[t])
+		for ci := range f.plan.chunks[c] {
+			ch := &f.plan.chunks[c][ci]
+			for gi := range ch.groups {
+				g := &ch.groups[gi]
+				at := g.roots
+				if xx != nil {
+					walkRow(f.plan.fast, &at, xx, g.steps)
+				} else {
+					walk(f.nodes, f.bitsets, &at, row, &offs, g.steps)
+				}
+				for l, s := range g.slot {
+					leaf[s] = at[l]
+				}
 			}
-			walk(f.nodes, f.bitsets, &at, row, &offs, steps)
-			for _, i := range at {
-				r += f.nodes[i].out
+			for _, j := range leaf[:ch.n] {
+				r += f.nodes[j].out
 			}
-		}
-		for ; j < n; j++ {
-			r += treeValue(f.nodes, f.bitsets, f.roots[c+j*k], row)
 		}
 		if k == 1 {
 			f.output(o, r)
