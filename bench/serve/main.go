@@ -5,13 +5,13 @@
 //	fit   -csv FILE -out DIR      fit the 100-tree gbdt bundle on the first 80% of rows;
 //	                              write DIR/model.mlwb and DIR/body.json (one test row)
 //	serve -bundle FILE -addr A    serve the bundle as endpoint "synth" with internal/serve;
-//	      [-log DB] [-monitor-every D] [-stats FILE]
+//	      [-log DB] [-monitor-every D] [-stats FILE] [-cpuprofile F]
 //	                              with -log, log every prediction to the SQLite store DB
 //	                              through internal/predlog, as mlw serve does; with
 //	                              -monitor-every, analyse the last 10 minutes of the log
 //	                              every D, as mlw serve's alert loop does; -stats writes
 //	                              the log's and the analyses' counts on shutdown (JSON)
-//	bare  -addr A                 a bare net/http handler answering a fixed JSON body
+//	bare  -addr A [-cpuprofile F] a bare net/http handler answering a fixed JSON body
 //	load  -url U -body F -rate R  open-loop load at a fixed rate; prints latency percentiles (JSON)
 //	seq   -url U -body F -n N     N sequential requests on one connection; prints percentiles (JSON)
 //	wait  -url U                  wait until U answers
@@ -158,17 +158,11 @@ func serveCmd(args []string) error {
 	if *monitorEvery < 0 || *monitorEvery > 0 && *logPath == "" {
 		return errors.New("-monitor-every: want a positive duration, and -log")
 	}
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	b, err := bundle.ReadFile(*path)
 	if err != nil {
 		return err
@@ -353,11 +347,37 @@ func bareHandler() http.Handler {
 	})
 }
 
+// startProfile starts a CPU profile into the file at path, if any, and
+// returns the function that stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 // bare serves a fixed JSON body with the same server settings as mlw.
 func bare(args []string) error {
 	fs := flag.NewFlagSet("bare", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:18081", "address")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	_ = fs.Parse(args)
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           bareHandler(),

@@ -120,7 +120,7 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 	if X.Rows >= lanes {
 		var xx []float64 // the expanded rows of the fast walk
 		if f.plan.fast != nil {
-			p := getRows(lanes * 2 * X.Cols)
+			p := getRows(lanes * expanded(X.Cols))
 			defer rowScratch.Put(p)
 			xx = *p
 		}
@@ -138,16 +138,16 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 // walking every tree for the rows in lockstep. Every row's raw score is the
 // baseline plus the tree outputs in tree order, as in predictRow, so that a
 // row's prediction does not depend on the rows around it. The fast walk
-// expands the rows into xx (lanes*2*X.Cols values); xx is nil for the
-// general walk.
+// expands the rows into xx (lanes*expanded(X.Cols) values); xx is nil for
+// the general walk.
 func (f *fitted) predictRows(o []float64, X model.Matrix, i int, xx []float64) {
 	var offs [lanes]int
 	data := X.Data
 	for l := range offs {
 		offs[l] = (i + l) * X.Cols
 		if xx != nil {
-			expand(xx[l*2*X.Cols:], X.Data[offs[l]:offs[l]+X.Cols])
-			offs[l] = l * 2 * X.Cols
+			expand(xx[l*expanded(X.Cols):], X.Data[offs[l]:offs[l]+X.Cols])
+			offs[l] = l * expanded(X.Cols)
 		}
 	}
 	if xx != nil {
@@ -166,11 +166,14 @@ func (f *fitted) predictRows(o []float64, X model.Matrix, i int, xx []float64) {
 			}
 			if xx != nil {
 				walkFast(f.plan.fast, &at, data, &offs, f.depth[t])
+				for l, j := range at {
+					acc[l] += f.plan.fast[j].thr
+				}
 			} else {
 				walk(f.nodes, f.bitsets, &at, data, &offs, f.depth[t])
-			}
-			for l, j := range at {
-				acc[l] += f.nodes[j].out
+				for l, j := range at {
+					acc[l] += f.nodes[j].out
+				}
 			}
 		}
 		if k == 1 {
@@ -196,13 +199,13 @@ const stackFeatures = 64
 // walking the plan's groups of trees in lockstep and adding the leaves'
 // outputs in tree order.
 func (f *fitted) predictRow(o, row []float64) {
-	var buf [2 * stackFeatures]float64
+	var buf [2*stackFeatures + 1]float64
 	var xx []float64 // the expanded row of the fast walk
 	if f.plan.fast != nil {
 		if len(row) <= stackFeatures {
-			xx = buf[:2*len(row)]
+			xx = buf[:expanded(len(row))]
 		} else {
-			p := getRows(2 * len(row))
+			p := getRows(expanded(len(row)))
 			defer rowScratch.Put(p)
 			xx = *p
 		}
@@ -227,8 +230,14 @@ func (f *fitted) predictRow(o, row []float64) {
 					leaf[s] = at[l]
 				}
 			}
-			for _, j := range leaf[:ch.n] {
-				r += f.nodes[j].out
+			if xx != nil {
+				for _, j := range leaf[:ch.n] {
+					r += f.plan.fast[j].thr
+				}
+			} else {
+				for _, j := range leaf[:ch.n] {
+					r += f.nodes[j].out
+				}
 			}
 		}
 		if k == 1 {

@@ -9,14 +9,15 @@ import (
 
 // fastNode is a node of the fast walk, 16 bytes: a step goes from node i
 // to left + (thr < x), where x is value feat of the expanded row. A row of
-// n features is expanded to 2n values: value j is feature j with NaN as
+// n features is expanded to 2n+1 values: value j is feature j with NaN as
 // -Inf; value n+j is feature j with NaN as +Inf and +Inf as the largest
-// float. A split whose missing values go left reads the first copy, one
-// whose missing values go right the second (a threshold of +Inf becoming
-// the largest float there), so that x <= thr decides every row, missing or
-// infinite or not, as the node would. A leaf has thr +Inf and is its own
-// left child: no value of an expanded row (which has no NaN) is above
-// +Inf, so the walk stays.
+// float; value 2n is -Inf. A split whose missing values go left reads the
+// first copy, one whose missing values go right the second (a threshold of
+// +Inf becoming the largest float there), so that x <= thr decides every
+// row, missing or infinite or not, as the node would. A leaf is its own
+// left child, reads value 2n and holds its output in thr: nothing is below
+// -Inf, so the walk stays, and the leaf's output is at hand in the node the
+// walk ends on.
 //
 // The fast walk serves models whose splits are all numerical with
 // thresholds that are not NaN, and not the largest float where missing
@@ -116,7 +117,7 @@ func fastNodes(nodes []node, nf int) []fastNode {
 	fast := make([]fastNode, len(nodes))
 	for i, nd := range nodes {
 		if nd.left == int32(i) {
-			fast[i] = fastNode{thr: math.Inf(1), left: nd.left}
+			fast[i] = fastNode{thr: nd.out, feat: int32(2 * nf), left: nd.left}
 			continue
 		}
 		if nd.cat >= 0 || math.IsNaN(nd.thr) || nd.thr == math.MaxFloat64 && !nd.missingLeft {
@@ -131,10 +132,14 @@ func fastNodes(nodes []node, nf int) []fastNode {
 	return fast
 }
 
-// expand writes row's 2*len(row) values of the fast walk into dst.
+// expanded is the length of a row of nf features expanded for the fast walk.
+func expanded(nf int) int { return 2*nf + 1 }
+
+// expand writes row's expanded(len(row)) values of the fast walk into dst.
 func expand(dst, row []float64) {
 	n := len(row)
-	dst = dst[:2*n]
+	dst = dst[:expanded(n)]
+	dst[2*n] = math.Inf(-1)
 	for j, v := range row {
 		lo, hi := v, v
 		if v != v {

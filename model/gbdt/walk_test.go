@@ -64,12 +64,13 @@ func TestFastWalkAgrees(t *testing.T) {
 	require.Positive(t, dirs[false], "no split sends missing values right")
 
 	nf := p.X.Cols
-	xx := make([]float64, lanes*2*nf)
+	w := expanded(nf)
+	xx := make([]float64, lanes*w)
 	for i := 0; i+lanes <= 1024; i += lanes {
 		var offs, xoffs [lanes]int
 		for l := range offs {
 			offs[l] = (i + l) * nf
-			xoffs[l] = l * 2 * nf
+			xoffs[l] = l * w
 			expand(xx[xoffs[l]:], p.X.Row(i+l))
 		}
 		for ti, root := range f.roots {
@@ -89,8 +90,8 @@ func TestFastWalkAgrees(t *testing.T) {
 					row[k], rowGo[k] = root, root
 				}
 				var zero [lanes]int
-				walkRow(f.plan.fast, &row, xx[xoffs[l]:xoffs[l]+2*nf], f.depth[ti])
-				walkFastGo(f.plan.fast, &rowGo, xx[xoffs[l]:xoffs[l]+2*nf], &zero, f.depth[ti])
+				walkRow(f.plan.fast, &row, xx[xoffs[l]:xoffs[l]+w], f.depth[ti])
+				walkFastGo(f.plan.fast, &rowGo, xx[xoffs[l]:xoffs[l]+w], &zero, f.depth[ti])
 				require.Equal(t, row, rowGo)
 				require.Equal(t, j, row[0], "row %d alone, tree %d", i+l, ti)
 			}
@@ -187,9 +188,9 @@ func TestFastNodesRuleOut(t *testing.T) {
 		} else {
 			require.Equal(t, thr, fast[0].thr, tc.name)
 		}
-		require.Equal(t, fastNode{thr: math.Inf(1), left: 2}, fast[2], tc.name)
+		require.Equal(t, fastNode{thr: 1, feat: 6, left: 2}, fast[2], tc.name)
 	}
-	got := make([]float64, 6)
+	got := make([]float64, 7)
 	expand(got, []float64{math.NaN(), math.Inf(1), -2})
-	require.Equal(t, []float64{math.Inf(-1), math.Inf(1), -2, math.Inf(1), math.MaxFloat64, -2}, got)
+	require.Equal(t, []float64{math.Inf(-1), math.Inf(1), -2, math.Inf(1), math.MaxFloat64, -2, math.Inf(-1)}, got)
 }
