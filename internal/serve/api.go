@@ -57,6 +57,7 @@ type call struct {
 	id       string
 	start    time.Time
 	deadline time.Time
+	name     string   // the endpoint the path names, when routed without the mux
 	endpoint string   // a known endpoint ("" until the route is found)
 	model    bool     // a prediction request (counted per variant)
 	variant  *Variant // the variant that answered
@@ -79,24 +80,29 @@ var jsonType = []string{"application/json"}
 // error to its status through statusOf, writes the JSON (the value or an
 // ErrorResponse), and counts and logs.
 func (s *Server) wrap(f apiFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c := s.calls.Get().(*call)
-		c.w, c.r, c.start = w, r, time.Now()
-		c.deadline = c.start.Add(s.cfg.RequestTimeout)
-		c.id = s.requestID(r)
-		s.metrics.inFlight.Inc()
-		v, err := s.invoke(f, c)
-		h := w.Header()
-		h["Content-Type"] = jsonType
-		h["X-Request-Id"] = []string{c.id}
-		if err != nil {
-			s.fail(c, err)
-		} else {
-			s.respond(c, v)
-		}
-		s.metrics.inFlight.Dec()
-		s.release(c)
+	return func(w http.ResponseWriter, r *http.Request) { s.serveCall(f, w, r, "") }
+}
+
+// serveCall is wrap's handler; name is the endpoint the path names when
+// the request was routed without the mux (fastRoute), "" when the mux
+// matched it (the handler then reads the pattern's {name}).
+func (s *Server) serveCall(f apiFunc, w http.ResponseWriter, r *http.Request, name string) {
+	c := s.calls.Get().(*call)
+	c.w, c.r, c.name, c.start = w, r, name, time.Now()
+	c.deadline = c.start.Add(s.cfg.RequestTimeout)
+	c.id = s.requestID(r)
+	s.metrics.inFlight.Inc()
+	v, err := s.invoke(f, c)
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["X-Request-Id"] = []string{c.id}
+	if err != nil {
+		s.fail(c, err)
+	} else {
+		s.respond(c, v)
 	}
+	s.metrics.inFlight.Dec()
+	s.release(c)
 }
 
 // invoke runs the core, turning a panic into an internal error.
@@ -175,7 +181,7 @@ const (
 // release returns a call to the pool.
 func (s *Server) release(c *call) {
 	c.w, c.r, c.variant, c.route = nil, nil, nil, nil
-	c.endpoint, c.model = "", false
+	c.name, c.endpoint, c.model = "", "", false
 	c.obs = Observation{} // holds the model and the buffers: let go
 	if cap(c.body) > keepBytes {
 		c.body = nil

@@ -42,7 +42,10 @@ func (s *Server) lookup(c *call) (*Route, error) {
 	if err := s.authorize(c); err != nil {
 		return nil, err
 	}
-	name := c.r.PathValue("name")
+	name := c.name
+	if name == "" {
+		name = c.r.PathValue("name")
+	}
 	r, err := s.router.Route(name)
 	if err != nil {
 		return nil, err

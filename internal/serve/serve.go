@@ -45,6 +45,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -289,6 +290,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v2/models/{name}/ready", s.wrap(s.handleModelReady))
 	mux.HandleFunc("POST /v2/models/{name}/infer", s.wrap(s.handleInfer))
 	mux.HandleFunc("POST /v1/endpoints/{name}/predict", s.wrap(s.handlePredict))
+	fast := []fastPath{
+		{"/v1/endpoints/", "/predict", s.handlePredict},
+		{"/v2/models/", "/infer", s.handleInfer},
+	}
 	if s.cfg.Feedback != nil {
 		mux.HandleFunc("POST /v1/endpoints/{name}/feedback", s.wrap(s.handleFeedback))
 	}
@@ -300,7 +305,55 @@ func (s *Server) routes() http.Handler {
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 		}))
 	}
-	return s.recoverer(mux)
+	return s.recoverer(s.fastRoute(fast, mux))
+}
+
+// fastPath is a POST route PREFIX{name}SUFFIX of the mux that fastRoute
+// dispatches itself.
+type fastPath struct {
+	prefix, suffix string
+	f              apiFunc
+}
+
+// fastRoute sends the prediction requests straight to their handlers and
+// every other request to the mux: matching patterns with wildcards costs
+// the mux about half a microsecond a request, a tenth of a prediction's.
+// Only paths the mux would match to the same route as they are, without
+// cleaning or unescaping, take the fast way: a name of the characters
+// mlw.ValidName allows, starting with a letter or digit (so never "." or
+// "..").
+func (s *Server) fastRoute(paths []fastPath, mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.RawPath == "" {
+			for i := range paths {
+				if name, ok := pathName(r.URL.Path, paths[i].prefix, paths[i].suffix); ok {
+					s.serveCall(paths[i].f, w, r, name)
+					return
+				}
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// pathName returns the name between prefix and suffix in path when path
+// is prefix, a name as fastRoute wants it, and suffix.
+func pathName(path, prefix, suffix string) (string, bool) {
+	name, ok := strings.CutPrefix(path, prefix)
+	if !ok {
+		return "", false
+	}
+	if name, ok = strings.CutSuffix(name, suffix); !ok || name == "" {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_' || c == '.')
+		if !ok {
+			return "", false
+		}
+	}
+	return name, true
 }
 
 // Handler returns the server's HTTP handler.

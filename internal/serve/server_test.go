@@ -403,3 +403,53 @@ func TestAdminMount(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.JSONEq(t, `{"admin":"/v1/admin/deploy"}`, string(data))
 }
+
+// TestFastRoute checks that prediction requests routed without the mux
+// and those the mux routes (escaped paths, other methods) are answered
+// alike.
+func TestFastRoute(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path string
+		name string
+		ok   bool
+	}{
+		{"/v1/endpoints/churn/predict", "churn", true},
+		{"/v1/endpoints/a-b_c.1/predict", "a-b_c.1", true},
+		{"/v1/endpoints//predict", "", false},
+		{"/v1/endpoints/./predict", "", false},
+		{"/v1/endpoints/../predict", "", false},
+		{"/v1/endpoints/-a/predict", "", false},
+		{"/v1/endpoints/a/b/predict", "", false},
+		{"/v1/endpoints/a%20b/predict", "", false},
+		{"/v1/endpoints/churn/predict/", "", false},
+		{"/v1/endpoints/churn/infer", "", false},
+		{"/v2/endpoints/churn/predict", "", false},
+	} {
+		name, ok := pathName(tc.path, "/v1/endpoints/", "/predict")
+		require.Equal(t, tc.ok, ok, tc.path)
+		require.Equal(t, tc.name, name, tc.path)
+	}
+
+	f := setup(t)
+	body := `{"instances": [` + goodRow + `]}`
+	code, fast := f.do(t, "POST", "/v1/endpoints/churn/predict", body, "X-Request-Id", "r1")
+	require.Equal(t, http.StatusOK, code, "%s", fast)
+	code, mux := f.do(t, "POST", "/v1/endpoints/%63hurn/predict", body, "X-Request-Id", "r1") // escaped: the mux
+	require.Equal(t, http.StatusOK, code, "%s", mux)
+	require.JSONEq(t, string(fast), string(mux))
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"POST", "/v1/endpoints/nope/predict", http.StatusNotFound},
+		{"POST", "/v1/endpoints/n%6Fpe/predict", http.StatusNotFound},
+		{"POST", "/v1/endpoints/x%2Fy/predict", http.StatusNotFound},
+		{"GET", "/v1/endpoints/churn/predict", http.StatusMethodNotAllowed},
+		{"POST", "/v2/models/churn/infer", http.StatusBadRequest}, // the simple form is not an infer request
+		{"POST", "/v2/models/nope/infer", http.StatusNotFound},
+	} {
+		code, data := f.do(t, tc.method, tc.path, body)
+		require.Equal(t, tc.status, code, "%s %s: %s", tc.method, tc.path, data)
+	}
+}
