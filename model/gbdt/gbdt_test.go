@@ -482,7 +482,7 @@ func FuzzUnmarshal(f *testing.F) {
 	if testing.Short() {
 		f.Skip("fuzz seeds skipped in -short mode")
 	}
-	for _, p := range []*model.Problem{synthClassification(f, 300, 3, 1), categoricalProblem(f)} {
+	for _, p := range []*model.Problem{synthClassification(f, 300, 3, 1), categoricalProblem(f), missingProblem(f, 300, 3, 2)} {
 		var m Model
 		m.MaxIter, m.MaxLeafNodes = 3, 4
 		require.NoError(f, m.Fit(context.Background(), p))
@@ -504,11 +504,22 @@ func FuzzUnmarshal(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, data, b, "a decoded model encodes to other bytes")
 		if m.Outputs() > 0 {
-			x := model.NewMatrix(2, m.fit.nFeatures)
-			for i := range m.fit.nFeatures {
-				x.Data[i] = math.NaN()
+			// One block of lanes rows and one row alone, with missing,
+			// infinite and extreme values: the fast walk (when it serves the
+			// model) and the general walk agree to the bit.
+			x := model.NewMatrix(lanes+1, m.fit.nFeatures)
+			special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, -0.5, 1e300, -math.MaxFloat64, math.MaxFloat64, 3}
+			for i := range x.Data {
+				x.Data[i] = special[i%len(special)]
 			}
-			m.PredictTo(nil, x)
+			bits := func(v []float64) []uint64 {
+				b := make([]uint64, len(v))
+				for i, f := range v {
+					b[i] = math.Float64bits(f)
+				}
+				return b
+			}
+			require.Equal(t, bits(generalWalkModel(&m).PredictTo(nil, x)), bits(m.PredictTo(nil, x)))
 		}
 	})
 }

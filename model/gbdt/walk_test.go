@@ -12,7 +12,7 @@ import (
 
 // missingProblem is synthClassification with about a tenth of the values
 // missing and a few infinite, so that splits send missing values both ways.
-func missingProblem(t *testing.T, n, cols int, classes int) *model.Problem {
+func missingProblem(t testing.TB, n, cols int, classes int) *model.Problem {
 	t.Helper()
 	p := synthClassification(t, n, cols, 2)
 	r := newRNG(8, 8)
