@@ -355,6 +355,10 @@ func argmax(v []float64) int {
 // the block's rows stream from memory once per tree.
 const predictBlock = 4096
 
+// rowsTogether is the number of rows from which PredictTo walks rows
+// together down each tree (tree.Model.AddPredictTo walks eight at a time).
+const rowsTogether = 8
+
 // PredictTo writes X.Rows*Outputs() values into dst, row-major: the mean of
 // the trees' class probabilities, or of their regression predictions. It
 // allocates only when cap(dst) is too small and is safe for concurrent use.
@@ -376,7 +380,14 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 	}
 	dst = dst[:n]
 	clear(dst)
-	for start := 0; start < X.Rows; start += predictBlock {
+	if X.Rows < rowsTogether {
+		// Too few rows to walk several down each tree: walk several trees
+		// for each row instead.
+		for i := range X.Rows {
+			tree.AddRowToEach(m.trees, dst[i*k:(i+1)*k], X.Data[i*X.Cols:(i+1)*X.Cols])
+		}
+	}
+	for start := 0; X.Rows >= rowsTogether && start < X.Rows; start += predictBlock {
 		end := min(start+predictBlock, X.Rows)
 		block := model.Matrix{Rows: end - start, Cols: X.Cols, Data: X.Data[start*X.Cols : end*X.Cols]}
 		for t := range m.trees {

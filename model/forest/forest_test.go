@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -454,5 +455,36 @@ func TestMissingValuesAreLearned(t *testing.T) {
 		m := newForest(t, kind, map[string]string{"n_estimators": "20", "max_features": "none"})
 		require.NoError(t, m.Fit(context.Background(), gen(500, 1)))
 		require.Equal(t, 1.0, score(m, gen(300, 2)), kind)
+	}
+}
+
+// TestPredictDoesNotDependOnBatch checks that a row's prediction is the
+// same to the bit alone (trees walked together for the row) and in a batch
+// (rows walked together down each tree), with missing values and more trees
+// than one chunk of the row walk.
+func TestPredictDoesNotDependOnBatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ dataset, kind, trees string }{
+		{"wine", forest.KindRandomForest, "300"},
+		{"diabetes", forest.KindExtraTrees, "20"},
+	} {
+		ds := testutil.LoadDataset(t, tc.dataset)
+		p := ds.Problem()
+		p.X = model.Matrix{Rows: p.X.Rows, Cols: p.X.Cols, Data: slices.Clone(p.X.Data)}
+		for i := range p.X.Data {
+			if i%11 == 0 {
+				p.X.Data[i] = math.NaN()
+			}
+		}
+		m := newForest(t, tc.kind, map[string]string{"n_estimators": tc.trees})
+		require.NoError(t, m.Fit(context.Background(), p))
+		all := m.PredictTo(nil, p.X)
+		k := m.Outputs()
+		for i := range p.X.Rows {
+			one := m.PredictTo(nil, model.Matrix{Rows: 1, Cols: p.X.Cols, Data: p.X.Row(i)})
+			require.Equal(t, all[i*k:(i+1)*k], one, "%s: row %d", tc.dataset, i)
+		}
+		few := m.PredictTo(nil, model.Matrix{Rows: 7, Cols: p.X.Cols, Data: p.X.Data[:7*p.X.Cols]})
+		require.Equal(t, all[:7*k], few, tc.dataset)
 	}
 }

@@ -706,3 +706,33 @@ func TestTrainingRowsReachTheirLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRowToEach checks the interleaved walk of several trees against
+// adding each tree's prediction in turn, to the bit, with missing values.
+func TestAddRowToEach(t *testing.T) {
+	t.Parallel()
+	ds := testutil.LoadDataset(t, "wine")
+	p := ds.Problem()
+	x := model.NewMatrix(p.X.Rows, p.X.Cols)
+	copy(x.Data, p.X.Data)
+	for i := range x.Data {
+		if i%7 == 0 {
+			x.Data[i] = math.NaN()
+		}
+	}
+	var trees []tree.Model
+	for _, depth := range []string{"1", "2", "3", "5", "none", "4", "none", "2", "6", "3", "none"} {
+		trees = append(trees, *newTree(t, map[string]string{"max_depth": depth}))
+		require.NoError(t, trees[len(trees)-1].Fit(context.Background(), &model.Problem{Task: p.Task, Classes: p.Classes, Features: p.Features, X: x, Y: p.Y}))
+	}
+	k := trees[0].Outputs()
+	for i := range x.Rows {
+		want := make([]float64, k)
+		for j := range trees {
+			trees[j].AddRowTo(want, x.Row(i))
+		}
+		got := make([]float64, k)
+		tree.AddRowToEach(trees, got, x.Row(i))
+		require.Equal(t, want, got, "row %d", i)
+	}
+}
