@@ -242,20 +242,23 @@ func (m *Model) leaf(row []float64) int {
 		if c <= 0 {
 			return int(-c)
 		}
-		f := nd.feature
-		x := row[f&^missLeftBit]
-		// Branch-free choice of the child (the comparison is unpredictable):
-		// right is 1 unless x <= threshold; a NaN goes left when the
-		// missLeftBit is set.
-		right := int32(0)
-		if !(x <= nd.threshold) {
-			right = 1
-		}
-		if x != x {
-			right = int32(f>>31) ^ 1
-		}
-		i = c + right
+		i = nd.next(row[nd.feature&^missLeftBit])
 	}
+}
+
+// next returns the child of the internal node nd that a row with value x
+// of its feature goes to, without a branch (the comparison is
+// unpredictable): the right one unless x <= threshold; a NaN goes left
+// when the missLeftBit is set.
+func (nd *node) next(x float64) int32 {
+	right := int32(0)
+	if !(x <= nd.threshold) {
+		right = 1
+	}
+	if x != x {
+		right = int32(nd.feature>>31) ^ 1
+	}
+	return nd.child + right
 }
 
 // PredictTo writes X.Rows*Outputs() values into dst, row-major: the class
@@ -336,17 +339,7 @@ func AddRowToEach(trees []Model, dst, row []float64) {
 					}
 					continue
 				}
-				// As in leaf: right unless x <= threshold; NaN by the bit.
-				f := nd.feature
-				x := row[f&^missLeftBit]
-				right := int32(0)
-				if !(x <= nd.threshold) {
-					right = 1
-				}
-				if x != x {
-					right = int32(f>>31) ^ 1
-				}
-				at[l] = c + right
+				at[l] = nd.next(row[nd.feature&^missLeftBit])
 			}
 		}
 		for t := range ts {
@@ -385,16 +378,7 @@ func (m *Model) AddPredictTo(dst []float64, X model.Matrix) {
 					continue
 				}
 				moved = true
-				f := nd.feature
-				x := X.Data[(i+r)*cols+int(f&^missLeftBit)]
-				right := int32(0)
-				if !(x <= nd.threshold) {
-					right = 1
-				}
-				if x != x {
-					right = int32(f>>31) ^ 1
-				}
-				at[r] = c + right
+				at[r] = nd.next(X.Data[(i+r)*cols+int(nd.feature&^missLeftBit)])
 			}
 			if !moved {
 				break
