@@ -386,12 +386,13 @@ func (m *Model) PredictTo(dst []float64, X model.Matrix) []float64 {
 		for i := range X.Rows {
 			tree.AddRowToEach(m.trees, dst[i*k:(i+1)*k], X.Data[i*X.Cols:(i+1)*X.Cols])
 		}
-	}
-	for start := 0; X.Rows >= rowsTogether && start < X.Rows; start += predictBlock {
-		end := min(start+predictBlock, X.Rows)
-		block := model.Matrix{Rows: end - start, Cols: X.Cols, Data: X.Data[start*X.Cols : end*X.Cols]}
-		for t := range m.trees {
-			m.trees[t].AddPredictTo(dst[start*k:end*k], block)
+	} else {
+		for start := 0; start < X.Rows; start += predictBlock {
+			end := min(start+predictBlock, X.Rows)
+			block := model.Matrix{Rows: end - start, Cols: X.Cols, Data: X.Data[start*X.Cols : end*X.Cols]}
+			for t := range m.trees {
+				m.trees[t].AddPredictTo(dst[start*k:end*k], block)
+			}
 		}
 	}
 	scale := 1 / float64(len(m.trees))

@@ -185,7 +185,8 @@ func walkFastGo(nodes []fastNode, at *[lanes]int32, data []float64, offs *[lanes
 	}
 }
 
-// rowScratch holds expanded rows for predictions of more than one row.
+// rowScratch holds expanded rows: for blocks of lanes rows, and for one row
+// wider than stackFeatures.
 var rowScratch = sync.Pool{New: func() any { return new([]float64) }}
 
 // getRows returns scratch of at least n values from rowScratch; give it
