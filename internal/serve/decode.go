@@ -445,8 +445,8 @@ func hex4(b []byte) (rune, bool) {
 // number reads a JSON number and parses it. A number too large for a float64
 // is an error, as are the non-JSON tokens NaN and Infinity.
 //
-// Numbers of at most 19 significant digits whose mantissa is below 2^53 and
-// whose decimal exponent is within ±22 are converted with one exact
+// Numbers of at most 19 digits whose mantissa is below 2^53 and whose
+// decimal exponent is within ±22 are converted with one exact
 // multiplication or division (Clinger's fast path, which strconv also takes):
 // the result is the correctly rounded one. Others go to strconv.ParseFloat.
 func (l *lexer) number() (float64, error) {
@@ -457,21 +457,19 @@ func (l *lexer) number() (float64, error) {
 	if neg {
 		i++
 	}
+	// The digits go into mant without a test each; nd counts them (but a
+	// lone leading 0), and beyond 19 mant has wrapped and is not used.
 	var mant uint64
-	nd, exp10, exact := 0, 0, true // significant digits kept, decimal exponent, no digit dropped
+	nd, exp10 := 0, 0
 	switch {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
-			if nd < 19 {
-				mant = mant*10 + uint64(d[i]-'0')
-				nd++
-			} else {
-				exact = exact && d[i] == '0'
-				exp10++
-			}
+		j := i
+		for ; i < len(d) && d[i]-'0' < 10; i++ {
+			mant = mant*10 + uint64(d[i]-'0')
 		}
+		nd = i - j
 	default:
 		l.pos = i
 		if i < len(d) && d[i] == 'I' {
@@ -482,22 +480,15 @@ func (l *lexer) number() (float64, error) {
 	if i < len(d) && d[i] == '.' {
 		i++
 		j := i
-		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
-			switch {
-			case nd < 19:
-				if mant != 0 || d[i] != '0' {
-					nd++ // leading zeros are not significant
-				}
-				mant = mant*10 + uint64(d[i]-'0')
-				exp10--
-			case d[i] != '0':
-				exact = false
-			}
+		for ; i < len(d) && d[i]-'0' < 10; i++ {
+			mant = mant*10 + uint64(d[i]-'0')
 		}
 		if i == j {
 			l.pos = i
 			return 0, l.syntax("want a digit after the decimal point, found %s", l.found())
 		}
+		nd += i - j
+		exp10 = j - i
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
 		i++
@@ -524,7 +515,7 @@ func (l *lexer) number() (float64, error) {
 		exp10 += e
 	}
 	l.pos = i
-	if exact && mant < 1<<53 && exp10 >= -22 && exp10 <= 22 {
+	if nd <= 19 && mant < 1<<53 && exp10 >= -22 && exp10 <= 22 {
 		v := float64(mant)
 		if exp10 < 0 {
 			v /= pow10[-exp10]
