@@ -212,7 +212,7 @@ func (f *fitted) predictRow(o, row []float64) {
 		expand(xx, row)
 	}
 	var offs [lanes]int // the general walk: every lane reads row
-	var leaf [chunkTrees + 1]int32
+	var leaf [chunkTrees]int32
 	k := f.nOut
 	for c := range k {
 		r := f.baseline[c]

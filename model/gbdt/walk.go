@@ -35,8 +35,8 @@ const chunkTrees = 256
 
 // treeGroup is lanes trees walked in lockstep for one row. Lane l starts
 // at node roots[l]; the leaf it reaches belongs to the tree at position
-// slot[l] of the chunk (chunkTrees for a padding lane, which starts and
-// stays at a leaf).
+// slot[l] of the chunk. A group of fewer trees fills its other lanes with
+// copies of its first lane, which reach the same leaf.
 type treeGroup struct {
 	roots [lanes]int32
 	slot  [lanes]uint16
@@ -66,13 +66,6 @@ type plan struct {
 func (f *fitted) prepare() {
 	f.depth = treeDepths(f.nodes, f.roots)
 	f.plan = plan{fast: fastNodes(f.nodes, f.nFeatures), chunks: make([][]treeChunk, f.nOut)}
-	pad := int32(-1) // a leaf for padding lanes: any leaf serves
-	for i, nd := range f.nodes {
-		if nd.left == int32(i) {
-			pad = int32(i)
-			break
-		}
-	}
 	k := f.nOut
 	for c := range k {
 		var trees []int // of output c, in tree order
@@ -81,14 +74,14 @@ func (f *fitted) prepare() {
 		}
 		for len(trees) > 0 {
 			n := min(len(trees), chunkTrees)
-			f.plan.chunks[c] = append(f.plan.chunks[c], f.chunk(trees[:n], pad))
+			f.plan.chunks[c] = append(f.plan.chunks[c], f.chunk(trees[:n]))
 			trees = trees[n:]
 		}
 	}
 }
 
 // chunk groups the trees (indices into roots) deepest first.
-func (f *fitted) chunk(trees []int, pad int32) treeChunk {
+func (f *fitted) chunk(trees []int) treeChunk {
 	pos := make([]int, len(trees))
 	for i := range pos {
 		pos[i] = i
@@ -98,12 +91,13 @@ func (f *fitted) chunk(trees []int, pad int32) treeChunk {
 	for len(pos) > 0 {
 		g := treeGroup{}
 		for l := range lanes {
-			g.roots[l], g.slot[l] = pad, chunkTrees
+			p := pos[0] // lanes past the group's trees walk its first again
 			if l < len(pos) {
-				t := trees[pos[l]]
-				g.roots[l], g.slot[l] = f.roots[t], uint16(pos[l])
-				g.steps = max(g.steps, f.depth[t])
+				p = pos[l]
 			}
+			t := trees[p]
+			g.roots[l], g.slot[l] = f.roots[t], uint16(p)
+			g.steps = max(g.steps, f.depth[t])
 		}
 		ch.groups = append(ch.groups, g)
 		pos = pos[min(lanes, len(pos)):]
