@@ -24,7 +24,9 @@
 # What is measured (all on 127.0.0.1, the load generator sharing the cores):
 #   throughput  wrk -t2 -c$CONNS for $DURATION s against each server, after a
 #               2 s warm-up, $ROUNDS rounds taking the servers in turn:
-#               medians of requests/s and p99, and of the per-round ratios;
+#               medians of requests/s and p99, and of the per-round ratios
+#               (the p99 ratio with its range over the rounds: at saturation
+#               it moves with the machine's other load by about ±0.1);
 #   fixed rate  $RATE requests/s for 10 s from serve-bench load (open loop,
 #               latency from each request's intended start), bare and mlw;
 #   sequential  5000 requests one after the other on one connection: median;
