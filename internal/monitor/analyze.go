@@ -13,6 +13,7 @@ import (
 
 	"mlw.dev/frame"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 	"mlw.dev/model/bundle"
 )
 
@@ -314,7 +315,7 @@ func (a *Accumulator) addBatch(ps []*mlw.Prediction) {
 	bt.reset()
 	var last *mlw.Prediction
 	lastGroup, lastReq := int32(-1), int32(-1)
-	var h uint64 // hashID of the request id
+	var h uint64 // stats.Hash64 of the request id
 	for _, p := range ps {
 		if p == nil {
 			continue
@@ -327,7 +328,7 @@ func (a *Accumulator) addBatch(ps []*mlw.Prediction) {
 		ri := lastReq
 		if last == nil || p.RequestID != last.RequestID || p.Shadow != last.Shadow || g != lastGroup && p.Shadow {
 			if last == nil || p.RequestID != last.RequestID {
-				h = hashID(p.RequestID)
+				h = stats.Hash64(p.RequestID)
 			}
 			k := requestKey{group: -1, id: p.RequestID}
 			if p.Shadow {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 )
 
 // requestKey identifies a request: the primary variants share request ids
@@ -118,9 +119,9 @@ func newAgreement() agreement {
 	return agreement{limit: ^uint64(0), pairs: map[rowKey]*pair{}}
 }
 
-// add adds a predicted row of group g; h is hashID(p.RequestID).
+// add adds a predicted row of group g; h is stats.Hash64(p.RequestID).
 func (ag *agreement) add(p *mlw.Prediction, g int32, h uint64) {
-	h = mix64(h + uint64(p.Row)*0x9e3779b97f4a7c15)
+	h = stats.Mix64(h + uint64(p.Row)*0x9e3779b97f4a7c15)
 	if h > ag.limit {
 		return
 	}

@@ -139,25 +139,3 @@ func (r *reservoir) byTag(dst []float64, start []int, n int) ([]float64, []int) 
 	}
 	return dst, start[:n+1]
 }
-
-// hashID hashes a request id (FNV-1a, then the SplitMix64 finaliser so that
-// the high bits are uniform): the same id always gets the same hash.
-func hashID(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return mix64(h)
-}
-
-// mix64 is the SplitMix64 finaliser: every bit of h moves every bit of the
-// result.
-func mix64(h uint64) uint64 {
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	h ^= h >> 31
-	return h
-}

@@ -11,6 +11,7 @@ import (
 
 	"mlw.dev/internal/jsonw"
 	"mlw.dev/internal/mlw"
+	"mlw.dev/internal/stats"
 )
 
 // Router tells the server, per request, how an endpoint is served. The
@@ -153,27 +154,7 @@ func (r *Route) Primary() *Variant {
 
 // KeyHash hashes a sticky key (a header value, or an input value as its text:
 // the number 42 and the string "42" are the same key) for Route.Pick.
-func KeyHash(s string) uint64 { return keyHash(s) }
-
-// keyHash is KeyHash for a string or its bytes: FNV-1a, then a 64-bit
-// finaliser.
-func keyHash[T string | []byte](s T) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return mix(h)
-}
-
-func mix(h uint64) uint64 {
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
-}
+func KeyHash(s string) uint64 { return stats.Hash64(s) }
 
 // randomKey is the key of a request without a sticky key.
 func randomKey() uint64 { return rand.Uint64() }
@@ -294,7 +275,7 @@ func stickyKey(r *Route, header http.Header, b *batch) uint64 {
 				return KeyHash(c.str)
 			case cellNum:
 				var buf [32]byte
-				return keyHash(jsonw.AppendNumber(buf[:0], c.num))
+				return stats.Hash64(jsonw.AppendNumber(buf[:0], c.num))
 			}
 		}
 	}

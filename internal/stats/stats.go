@@ -29,3 +29,26 @@ func Quantile(x []float64, q float64) float64 {
 	}
 	return a + float64((b-a)*g)
 }
+
+// Hash64 hashes a key, a string or its bytes: FNV-1a, then MurmurHash3's
+// 64-bit finaliser, so that every bit of the key moves every bit of the
+// hash. The same key always gets the same hash, in every process: serving
+// assigns sticky A/B variants with it and monitoring samples requests.
+func Hash64[T string | []byte](s T) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return Mix64(h)
+}
+
+// Mix64 is MurmurHash3's 64-bit finaliser.
+func Mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}

@@ -19,3 +19,12 @@ func TestQuantile(t *testing.T) {
 	// b - (b-a)*(1-g) branch gives the same bits numpy gives.
 	require.Equal(t, 0.24, Quantile([]float64{0.1, 0.3}, 0.7))
 }
+
+// TestHash64 checks the hash against values computed in Python from the
+// definitions (FNV-1a 64, MurmurHash3's fmix64), for strings and bytes.
+func TestHash64(t *testing.T) {
+	for s, want := range map[string]uint64{"": 17280346270528514342, "user-1": 4729620347622785477, "42": 9298553800152202476} {
+		require.Equal(t, want, Hash64(s), "%q", s)
+		require.Equal(t, want, Hash64([]byte(s)), "%q as bytes", s)
+	}
+}
