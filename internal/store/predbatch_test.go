@@ -3,9 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -426,68 +424,4 @@ func recordsFrom(data []byte) []mlw.Prediction {
 		recs = append(recs, p)
 	}
 	return recs
-}
-
-// benchRecords returns n records as a server logs them: requests of 10 rows
-// of 30 features each, with class probabilities (as storetest's
-// benchmarks).
-func benchRecords(n int) []mlw.Prediction {
-	recs := make([]mlw.Prediction, n)
-	for i := range recs {
-		inputs := []byte("[")
-		for f := range 30 {
-			if f > 0 {
-				inputs = append(inputs, ',')
-			}
-			inputs = strconv.AppendFloat(inputs, math.Mod(float64(i*30+f)*0.6180339887, 1), 'f', 6, 64)
-		}
-		inputs = append(inputs, ']')
-		score := math.Mod(float64(i)*0.7548776662, 1)
-		proba := strconv.AppendFloat([]byte("["), 1-score, 'f', -1, 64)
-		proba = strconv.AppendFloat(append(proba, ','), score, 'f', -1, 64)
-		recs[i] = mlw.Prediction{
-			RequestID: fmt.Sprintf("req-%08d", i/10), Row: i % 10, Endpoint: "web", Model: "churn", Version: 3,
-			Variant: "champion", At: t0.Add(time.Duration(i-i%10) * time.Millisecond), Latency: 2345 * time.Microsecond,
-			Inputs: inputs, Output: map[bool]string{true: "yes", false: "no"}[score >= 0.5], Score: score,
-			Proba: append(proba, ']'),
-		}
-	}
-	return recs
-}
-
-// BenchmarkPredictionBatches is the encoding LogPredictions does before
-// writing, per record, and the size of the encoding.
-func BenchmarkPredictionBatches(b *testing.B) {
-	recs := benchRecords(1000)
-	var size, raw int
-	for _, r := range recs {
-		raw += len(r.Inputs) + len(r.Proba)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		bs, err := PredictionBatches(recs, t0)
-		require.NoError(b, err)
-		size = len(bs[0].Data)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
-	b.ReportMetric(float64(size)/float64(len(recs)), "bytes/record")
-	b.ReportMetric(float64(raw)/float64(len(recs)), "json-bytes/record")
-}
-
-// BenchmarkPredictionList is the decoding ListPredictions does after
-// reading, per record.
-func BenchmarkPredictionList(b *testing.B) {
-	bs, err := PredictionBatches(benchRecords(1000), t0)
-	require.NoError(b, err)
-	p := &ListPredictionsParams{Endpoint: "web"}
-	b.ReportAllocs()
-	for b.Loop() {
-		l := NewPredictionList(p)
-		for i := range 10 {
-			_, err := l.Add(int64(i+1), bs[0].Data)
-			require.NoError(b, err)
-		}
-		require.Len(b, l.Records(), 10000)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/record")
 }

@@ -84,7 +84,7 @@ func Benchmark(ctx context.Context, b *testing.B, newStore func(b *testing.B) st
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("LogPredictions/batch=%d", n), func(b *testing.B) {
 			s := newStore(b)
-			batch := benchPredictions(0, n)
+			batch := BenchPredictions(0, n)
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
@@ -99,7 +99,7 @@ func Benchmark(ctx context.Context, b *testing.B, newStore func(b *testing.B) st
 			const batch = 1000
 			var fs []mlw.Feedback
 			for i := 0; i < n; i += batch {
-				recs := benchPredictions(i, batch)
+				recs := BenchPredictions(i, batch)
 				require.NoError(b, s.LogPredictions(ctx, &store.LogPredictionsParams{Predictions: recs}))
 				// One request in ten is labeled.
 				for k, p := range recs {
@@ -148,10 +148,10 @@ func reportPerRecord(b *testing.B, n int, cpu time.Duration) {
 // first row).
 func benchTime(i int) time.Time { return at(0).Add(time.Duration(i) * time.Millisecond) }
 
-// benchPredictions returns records first to first+n-1 of endpoint "web" as
+// BenchPredictions returns records first to first+n-1 of endpoint "web" as
 // a server logs them: requests of 10 rows of 30 features each (six decimals,
 // as the server writes a client's values), with class probabilities.
-func benchPredictions(first, n int) []mlw.Prediction {
+func BenchPredictions(first, n int) []mlw.Prediction {
 	recs := make([]mlw.Prediction, n)
 	for k := range recs {
 		i := first + k
